@@ -1,0 +1,344 @@
+"""Channels: Go's ``chan T`` for goroutines on one scheduler.
+
+Design: a Chan holds a deque buffer and two FIFO queues of waiters. A goroutine blocked in a
+plain send or receive waits as its own ``G`` (its ``val``/``ok`` fields are the wait record); a
+select waits as one ``SelWaiter`` per case. A send to a parked receiver writes into the
+receiver's record and readies it (Go's ``sendDirect``): an unbuffered hand-off never touches the
+buffer. Every operation is "try now, else publish a waiter and park, with an undo if an
+exception is thrown into the park".
+
+Invariants (ignoring stale select waiters, which every operation skips):
+  at most one of recvq and sendq is non-empty
+  len(buf) > 0          implies recvq is empty
+  len(buf) < capacity   implies sendq is empty
+  closed                implies sendq and recvq are empty
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from typing import Generic, Literal, TypeVar, final
+
+from ._runtime import G, SelWaiter, current_scheduler
+from ._runtime._sched import _tls
+from .errors import ClosedChannelError
+
+__all__ = ["Chan", "RecvChan", "SendChan"]
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+T_contra = TypeVar("T_contra", contravariant=True)
+
+_SEND_CLOSED = "send on closed channel"
+_CLOSE_CLOSED = "close of closed channel"
+
+Waiter = G | SelWaiter
+
+
+def _pop_live(q: deque[Waiter]) -> Waiter | None:
+    """Pop the first waiter that can still be woken, claiming a select for it; None if none."""
+    while q:
+        w = q.popleft()
+        if w.isselect:
+            g = w.g  # type: ignore[union-attr]  # isselect tells a SelWaiter from a G
+            if g.selectdone:
+                continue  # stale: its select already fired on another case
+            g.selectdone = True
+            return w
+        return w
+    return None
+
+
+def _wake(w: Waiter) -> None:
+    """Ready the goroutine behind waiter ``w``; its park returns ``w`` (select needs which case)."""
+    g: G = w.g if w.isselect else w  # type: ignore[union-attr,assignment]  # see _pop_live
+    g.sched.ready(g, w)
+
+
+def _live_head(q: deque[Waiter]) -> bool:
+    """Is a wakeable waiter queued? Drops stale select waiters from the head on the way."""
+    while q:
+        w = q[0]
+        if w.isselect and w.g.selectdone:  # type: ignore[union-attr]  # see _pop_live
+            q.popleft()
+            continue
+        return True
+    return False
+
+
+class SendChan(Generic[T_contra]):
+    """The send side of a channel (Go: ``chan<- T``). A ``Chan[T]`` is one."""
+
+    __slots__ = ()
+
+    def send(self, value: T_contra) -> None:
+        raise NotImplementedError
+
+    def try_send(self, value: T_contra) -> bool:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def cap(self) -> int:
+        raise NotImplementedError
+
+
+class RecvChan(Generic[T_co]):
+    """The receive side of a channel (Go: ``<-chan T``). A ``Chan[T]`` is one."""
+
+    __slots__ = ()
+
+    def recv(self) -> T_co | None:
+        raise NotImplementedError
+
+    def recv_ok(self) -> tuple[T_co, Literal[True]] | tuple[T_co | None, Literal[False]]:
+        raise NotImplementedError
+
+    def try_recv(self) -> tuple[T_co, Literal[True]] | tuple[T_co | None, Literal[False]] | None:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[T_co]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def cap(self) -> int:
+        raise NotImplementedError
+
+
+@final
+class Chan(SendChan[T], RecvChan[T]):
+    """A channel of ``T`` values (Go: ``make(chan T, capacity)``).
+
+    ``capacity`` 0 (the default) makes an unbuffered channel: a send completes only when a
+    receiver has taken the value. A receive from a closed, drained channel returns ``zero``
+    (Go's zero value; ``None`` unless given). ``len(ch)`` is the number of buffered values and
+    ``ch.cap`` the capacity. A channel is always truthy, even when empty.
+
+    A channel belongs to no scheduler; it must only be used from one OS thread at a time.
+    """
+
+    __slots__ = ("_buf", "_cap", "_recvq", "_sendq", "_closed", "_zero")
+
+    _buf: deque[T]
+    _recvq: deque[Waiter]
+    _sendq: deque[Waiter]
+
+    def __init__(self, capacity: int = 0, *, zero: T | None = None) -> None:
+        if capacity < 0:
+            raise ValueError(f"makechan: size out of range (capacity {capacity} is negative)")
+        self._buf = deque()
+        self._cap = capacity
+        self._recvq = deque()
+        self._sendq = deque()
+        self._closed = False
+        self._zero = zero
+
+    def __repr__(self) -> str:
+        state = " closed" if self._closed else ""
+        return f"<Chan len={len(self._buf)} cap={self._cap}{state}>"
+
+    def __len__(self) -> int:
+        return len(self._buf)
+
+    def __bool__(self) -> bool:
+        return True
+
+    @property
+    def cap(self) -> int:
+        """The buffer capacity (Go: ``cap(ch)``)."""
+        return self._cap
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called (Go has no such query; useful in tests and asserts)."""
+        return self._closed
+
+    def send_only(self) -> SendChan[T]:
+        """This channel, typed as send-only (Go: converting to ``chan<- T``). No copy is made."""
+        return self
+
+    def recv_only(self) -> RecvChan[T]:
+        """This channel, typed as receive-only (Go: converting to ``<-chan T``). No copy is made."""
+        return self
+
+    # -- send ---------------------------------------------------------------------------------
+
+    def send(self, value: T) -> None:
+        """Send ``value``, blocking until a receiver takes it or buffer space is free.
+
+        Go: ``ch <- value``. Raises ClosedChannelError("send on closed channel") if the channel
+        is closed, or is closed while the send is blocked.
+        """
+        if self._closed:
+            raise ClosedChannelError(_SEND_CLOSED)
+        if self._recvq:
+            w = _pop_live(self._recvq)
+            if w is not None:
+                w.val = value
+                w.ok = True
+                _wake(w)
+                return
+        if len(self._buf) < self._cap:
+            self._buf.append(value)
+            return
+        s = _tls.sched or current_scheduler()
+        g = s.current
+        g.val = value
+        g.ok = False
+        self._sendq.append(g)
+        try:
+            s.park("chan send")
+        except BaseException:
+            self._unqueue(self._sendq, g)
+            g.val = None
+            raise
+        g.val = None
+        if not g.ok:
+            raise ClosedChannelError(_SEND_CLOSED)
+
+    def try_send(self, value: T) -> bool:
+        """Send ``value`` if that can be done without blocking; return whether it was sent.
+
+        Go: ``select { case ch <- value: ...; default: }``. Raises on a closed channel, as Go does.
+        """
+        if self._closed:
+            raise ClosedChannelError(_SEND_CLOSED)
+        if self._recvq:
+            w = _pop_live(self._recvq)
+            if w is not None:
+                w.val = value
+                w.ok = True
+                _wake(w)
+                return True
+        if len(self._buf) < self._cap:
+            self._buf.append(value)
+            return True
+        return False
+
+    # -- receive ------------------------------------------------------------------------------
+
+    def recv(self) -> T | None:
+        """Receive a value, blocking until one is sent or the channel is closed.
+
+        Go: ``v := <-ch``. A closed, drained channel returns its zero value (``None`` unless
+        given); :meth:`recv_ok` tells the two apart.
+        """
+        buf = self._buf
+        if buf:
+            v = buf.popleft()
+            if self._sendq:
+                self._refill()
+            return v
+        if self._sendq:
+            w = _pop_live(self._sendq)
+            if w is not None:
+                v = w.val  # type: ignore[assignment]  # a send waiter's val is a T
+                w.val = None
+                w.ok = True
+                _wake(w)
+                return v
+        if self._closed:
+            return self._zero
+        return self._park_recv()[0]
+
+    def recv_ok(self) -> tuple[T, Literal[True]] | tuple[T | None, Literal[False]]:
+        """Receive ``(value, ok)``; ``ok`` is False only for the zero value of a closed, drained channel.
+
+        Go: ``v, ok := <-ch``.
+        """
+        buf = self._buf
+        if buf:
+            v = buf.popleft()
+            if self._sendq:
+                self._refill()
+            return v, True
+        if self._sendq:
+            w = _pop_live(self._sendq)
+            if w is not None:
+                v = w.val  # type: ignore[assignment]  # a send waiter's val is a T
+                w.val = None
+                w.ok = True
+                _wake(w)
+                return v, True
+        if self._closed:
+            return self._zero, False
+        return self._park_recv()
+
+    def try_recv(self) -> tuple[T, Literal[True]] | tuple[T | None, Literal[False]] | None:
+        """Receive without blocking: ``(value, ok)`` as :meth:`recv_ok`, or ``None`` if it would block.
+
+        Go: ``select { case v, ok := <-ch: ...; default: }``.
+        """
+        if self._buf or self._closed or _live_head(self._sendq):
+            return self.recv_ok()
+        return None
+
+    def __iter__(self) -> Iterator[T]:
+        """Receive values until the channel is closed and drained (Go: ``for v := range ch``)."""
+        while True:
+            v, ok = self.recv_ok()
+            if not ok:
+                return
+            yield v  # type: ignore[misc]  # ok is True, so v is a T
+
+    def _park_recv(self) -> tuple[T, Literal[True]] | tuple[T | None, Literal[False]]:
+        s = _tls.sched or current_scheduler()
+        g = s.current
+        g.val = None
+        g.ok = False
+        self._recvq.append(g)
+        try:
+            s.park("chan receive")
+        except BaseException:
+            self._unqueue(self._recvq, g)
+            raise
+        v = g.val
+        g.val = None
+        return v, g.ok  # type: ignore[return-value]  # the waker stored a T (ok) or the zero value
+
+    def _refill(self) -> None:
+        """A buffered value was taken: move the first blocked sender's value into the buffer."""
+        w = _pop_live(self._sendq)
+        if w is not None:
+            self._buf.append(w.val)  # type: ignore[arg-type]  # a send waiter's val is a T
+            w.val = None
+            w.ok = True
+            _wake(w)
+
+    @staticmethod
+    def _unqueue(q: deque[Waiter], w: Waiter) -> None:
+        """Undo a publication: remove ``w`` if it is still queued (it may have been popped)."""
+        try:
+            q.remove(w)
+        except ValueError:
+            pass
+
+    # -- close --------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the channel: no more sends; receivers drain the buffer, then get the zero value.
+
+        Go: ``close(ch)``. Every blocked receiver wakes with ``(zero, False)``; every blocked
+        sender raises "send on closed channel". Raises ClosedChannelError("close of closed
+        channel") if already closed.
+        """
+        if self._closed:
+            raise ClosedChannelError(_CLOSE_CLOSED)
+        self._closed = True
+        zero = self._zero
+        while (w := _pop_live(self._recvq)) is not None:
+            w.val = zero
+            w.ok = False
+            _wake(w)
+        while (w := _pop_live(self._sendq)) is not None:
+            w.ok = False
+            _wake(w)

@@ -1,0 +1,50 @@
+"""The runtime: goroutines on greenlets, park/ready, deadlock detection (Go's ``runtime``).
+
+This package is the only code in gochan that touches greenlet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ._g import G, SelWaiter
+from ._sched import HANDOFF_LIMIT, Scheduler, _tls, current_scheduler, run
+
+__all__ = [
+    "HANDOFF_LIMIT",
+    "G",
+    "Scheduler",
+    "SelWaiter",
+    "current_scheduler",
+    "dump_goroutines",
+    "go",
+    "gosched",
+    "num_goroutine",
+    "run",
+]
+
+
+def go(fn: Callable[..., object], /, *args: Any, **kwargs: Any) -> None:
+    """Start ``fn(*args, **kwargs)`` in a new goroutine (Go: ``go fn(args)``).
+
+    The new goroutine runs when the caller next blocks or yields. An exception escaping it
+    ends the program like a Go panic: :func:`run` (or the main goroutine's next blocking
+    call) raises it, with a note naming the goroutine and where it was started.
+    """
+    (_tls.sched or current_scheduler()).spawn(fn, args, kwargs, 2)
+
+
+def gosched() -> None:
+    """Yield the processor: let every other runnable goroutine run first (Go: ``runtime.Gosched``)."""
+    (_tls.sched or current_scheduler()).gosched()
+
+
+def num_goroutine() -> int:
+    """How many goroutines exist, main included (Go: ``runtime.NumGoroutine``)."""
+    return len((_tls.sched or current_scheduler()).allg)
+
+
+def dump_goroutines() -> str:
+    """Every goroutine's state and stack in Go's format (what Go prints on ``SIGQUIT``)."""
+    return (_tls.sched or current_scheduler()).dump()

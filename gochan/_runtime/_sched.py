@@ -1,0 +1,364 @@
+"""The scheduler: Go's runtime ``schedule``/``gopark``/``goready`` for goroutines on greenlets.
+
+Design. One Scheduler per OS thread. Goroutines are ``G`` records run by pooled worker
+greenlets; the thread's greenlet that first used the scheduler (or that called ``run``) is the
+main goroutine. Everything above the runtime blocks through one door, ``park(reason)``, and wakes
+goroutines through one door, ``ready(g, param)``.
+
+A goroutine that parks switches *directly* to the next runnable goroutine: ``runnext`` first
+(the goroutine just readied, as in Go), then the run queue. A ping-pong round trip therefore
+costs two greenlet switches. As in Go, ``runnext`` inherits the time slice: after
+``HANDOFF_LIMIT`` consecutive hand-offs it goes to the tail of the run queue, so a ping-pong
+pair cannot starve anyone else.
+
+There is no hub greenlet. When nothing is runnable, the parking goroutine itself runs the idle
+step on its own stack (detect deadlock); when the idle step makes the parker itself runnable it
+simply returns, with no switch at all. Alternatives: a gevent-style hub costs two extra switches
+for every wake-up that goes through it.
+
+Spawning is the hot path of every worker pool, so a finished goroutine's greenlet is reused: if
+the next runnable goroutine has not started yet, it runs in the same greenlet with no switch;
+otherwise the greenlet goes back to the pool, from which the next ``go`` takes it.
+
+Invariants:
+  self.current is the G whose greenlet is running (main included)
+  a G is in at most one of: runnext, runq, a channel queue, running
+  every live G (started or not, main included) is in self.allg
+  runnext is None or a G that is runnable and not in runq
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
+
+from greenlet import GreenletExit, getcurrent, greenlet
+
+from ..errors import DeadlockError
+from ._g import G
+
+__all__ = ["HANDOFF_LIMIT", "Scheduler", "current_scheduler", "run"]
+
+T = TypeVar("T")
+
+HANDOFF_LIMIT: Final = 64  # consecutive runnext hand-offs before runnext yields its slice
+POOL_LIMIT: Final = 1024  # idle worker greenlets kept for reuse
+_INHERITED: Final = 1 << 62  # handoffs value that forbids runnext while closing
+
+
+class _TLS(threading.local):
+    sched: Scheduler | None = None
+
+
+_tls: Final = _TLS()
+
+
+def current_scheduler() -> Scheduler:
+    """The scheduler of this thread, created on first use with the calling greenlet as main."""
+    s = _tls.sched
+    if s is None:
+        s = _tls.sched = Scheduler(None)
+    return s
+
+
+class Scheduler:
+    """Run queue, park/ready, greenlet pool and deadlock detection for one OS thread."""
+
+    __slots__ = (
+        "current",
+        "main",
+        "runq",
+        "runnext",
+        "handoffs",
+        "allg",
+        "free",
+        "rng",
+        "nextid",
+        "closed",
+        "now",
+        "__weakref__",
+    )
+
+    def __init__(self, seed: int | None) -> None:
+        main = G()
+        main.id = 1
+        main.sched = self
+        main.glet = getcurrent()
+        main.fn = None
+        main.waitreason = None
+        main.cr_code = None
+        main.cr_line = 0
+        main.cr_goid = 0
+        main.param = None
+        main.val = None
+        main.ok = False
+        main.selectdone = False
+        main.waitsince = 0.0
+        self.main: Final = main
+        self.current: G = main
+        self.runq: Final[deque[G]] = deque()
+        self.runnext: G | None = None
+        self.handoffs = 0
+        self.allg: Final[dict[int, G]] = {1: main}
+        self.free: Final[list[greenlet]] = []
+        self.rng: Final = random.Random(seed)
+        self.nextid = 2
+        self.closed = False
+        self.now = time.monotonic()  # coarse clock: refreshed when the scheduler looks for work
+
+    # -- spawning -------------------------------------------------------------------------
+
+    def spawn(
+        self,
+        fn: Callable[..., object],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        depth: int,
+    ) -> G:
+        """Create a goroutine running ``fn(*args, **kwargs)`` and make it runnext (Go's newproc).
+
+        ``depth`` is how many frames above this call the user's ``go(...)`` call sits.
+        """
+        if self.closed:
+            raise GreenletExit("goroutine started after its program ended")
+        g = G()
+        g.id = gid = self.nextid
+        self.nextid = gid + 1
+        g.sched = self
+        g.glet = None
+        g.fn = fn
+        g.args = args
+        g.kwargs = kwargs
+        g.waitreason = None
+        g.selectdone = False
+        g.param = g.val = None
+        g.ok = False
+        f = sys._getframe(depth)
+        g.cr_code = f.f_code
+        g.cr_line = f.f_lineno
+        g.cr_goid = self.current.id
+        self.allg[gid] = g
+        old = self.runnext
+        self.runnext = g
+        if old is not None:
+            self.runq.append(old)
+        return g
+
+    # -- the two doors ----------------------------------------------------------------------
+
+    def ready(self, g: G, param: object = None) -> None:
+        """Make parked ``g`` runnable; its ``park`` returns ``param`` (Go's goready: runnext)."""
+        g.param = param
+        g.waitreason = None
+        old = self.runnext
+        self.runnext = g
+        if old is not None:
+            self.runq.append(old)
+
+    def park(self, reason: str) -> object:
+        """Block the current goroutine until ``ready`` is called on it; return ready's param.
+
+        The caller must already have published the goroutine where a waker will find it (a
+        channel queue, a timer). If an exception is thrown in (a crashed goroutine, deadlock,
+        KeyboardInterrupt), it propagates from here and the caller must undo its publication.
+        """
+        g = self.current
+        g.waitreason = reason
+        g.waitsince = self.now
+        nxt = self.runnext
+        if nxt is not None and self.handoffs < HANDOFF_LIMIT:
+            self.runnext = None
+            self.handoffs += 1
+        else:
+            nxt = self._findrunnable()
+        if nxt is not g:
+            self.current = nxt
+            glet = nxt.glet
+            if glet is None:
+                glet = self._worker_for(nxt)
+            glet.switch(nxt)
+        p = g.param
+        g.param = None
+        return p
+
+    def gosched(self) -> None:
+        """Yield: the current goroutine goes to the tail of the run queue (Go's Gosched)."""
+        g = self.current
+        self.runq.append(g)
+        nxt = self.runnext
+        if nxt is not None and self.handoffs < HANDOFF_LIMIT:
+            self.runnext = None
+            self.handoffs += 1
+        else:
+            nxt = self._findrunnable()
+        if nxt is not g:
+            self.current = nxt
+            glet = nxt.glet
+            if glet is None:
+                glet = self._worker_for(nxt)
+            glet.switch(nxt)
+
+    # -- finding work -------------------------------------------------------------------------
+
+    def _findrunnable(self) -> G:
+        """Next G to run once runnext is empty or has used up its time slice."""
+        if self.closed:
+            raise GreenletExit("goroutine blocked after its program ended")
+        self.handoffs = 0
+        self.now = time.monotonic()
+        rn = self.runnext
+        if rn is not None:
+            self.runnext = None
+            self.runq.append(rn)
+        while not self.runq:
+            resumed = self._idle()
+            if resumed is not None:
+                return resumed
+        return self.runq.popleft()
+
+    def _idle(self) -> G | None:
+        """Nothing is runnable: wait for outside events, or report deadlock.
+
+        Returns a G only when this greenlet was itself switched back to while idle (after a
+        deadlock was thrown into main and main made it runnable again); that G is current.
+        """
+        me = self.current
+        err = DeadlockError("all goroutines are asleep - deadlock!", self.dump())
+        if me is self.main:
+            raise err
+        self._drop_from_runq(self.main)
+        self.current = self.main
+        assert self.main.glet is not None
+        self.main.glet.throw(err)
+        return self.current
+
+    def _drop_from_runq(self, g: G) -> None:
+        if self.runnext is g:
+            self.runnext = None
+        else:
+            try:
+                self.runq.remove(g)
+            except ValueError:
+                pass
+
+    # -- worker greenlets -----------------------------------------------------------------------
+
+    def _worker_for(self, g: G) -> greenlet:
+        """A greenlet to start unstarted ``g`` in: a pooled one, or a new one."""
+        if self.free:
+            return self.free.pop()
+        assert self.main.glet is not None
+        return greenlet(self._worker, parent=self.main.glet)
+
+    def _worker(self, g: G) -> None:
+        """Body of every worker greenlet: run goroutines until the program ends."""
+        glet = getcurrent()
+        allg = self.allg
+        while True:
+            g.glet = glet
+            fn = g.fn
+            assert fn is not None
+            try:
+                fn(*g.args, **g.kwargs)
+            except BaseException as e:  # noqa: BLE001 - every escape is reported, as a Go panic
+                if self.closed or isinstance(e, GreenletExit):
+                    return
+                self._crash(g, e)
+                return
+            # goexit: release the goroutine, then run the next one here or hand the greenlet back.
+            del allg[g.id]
+            g.glet = g.fn = None
+            g.args = ()
+            g.kwargs = {}
+            nxt = self.runnext
+            if nxt is not None and self.handoffs < HANDOFF_LIMIT:
+                self.runnext = None
+                self.handoffs += 1
+            else:
+                nxt = self._findrunnable()
+            self.current = nxt
+            if nxt.glet is None:
+                g = nxt
+                continue
+            if len(self.free) < POOL_LIMIT:
+                self.free.append(glet)
+            g = nxt.glet.switch(nxt)
+
+    def _crash(self, g: G, e: BaseException) -> None:
+        """An exception escaped goroutine ``g``: end the program by raising it in main."""
+        fn = getattr(g.fn, "__qualname__", repr(g.fn))
+        e.add_note(f"goroutine {g.id} ({fn}) crashed; {describe_creation(g)}")
+        self.allg.pop(g.id, None)
+        main = self.main
+        if g is main:  # pragma: no cover - main's exceptions propagate normally
+            raise e
+        self._drop_from_runq(main)
+        self.current = main
+        assert main.glet is not None
+        main.glet.throw(e)
+
+    # -- inspection ---------------------------------------------------------------------------
+
+    def dump(self) -> str:
+        """Every goroutine's state and stack in Go's traceback format."""
+        from ._dump import dump_all
+
+        return dump_all(self)
+
+    def close(self) -> None:
+        """End the program: unwind every goroutine still alive (their ``finally`` blocks run).
+
+        A goroutine that tries to block while being unwound gets GreenletExit again.
+        """
+        self.closed = True
+        self.handoffs = _INHERITED
+        self.runq.clear()
+        self.runnext = None
+        for g in list(self.allg.values()):
+            glet = g.glet
+            if g is self.main or glet is None or glet.dead:
+                continue
+            self.current = g
+            try:
+                glet.throw(GreenletExit)
+            except GreenletExit:
+                pass
+        self.current = self.main
+        self.allg.clear()
+        self.allg[1] = self.main
+        self.free.clear()
+
+
+def describe_creation(g: G) -> str:
+    """``created by fn in goroutine N at file:line`` for notes and dumps."""
+    if g.cr_code is None:
+        return "the main goroutine"
+    return (
+        f"created by {g.cr_code.co_qualname} in goroutine {g.cr_goid} "
+        f"at {g.cr_code.co_filename}:{g.cr_line}"
+    )
+
+
+def run(main: Callable[..., T], *args: Any, seed: int | None = None, **kwargs: Any) -> T:
+    """Run ``main(*args, **kwargs)`` as the main goroutine of a new program; return its result.
+
+    Go: a program's ``func main``. Raises ``DeadlockError`` when every goroutine is asleep and
+    re-raises an exception that escaped any goroutine (with a note naming it). Goroutines still
+    alive when main returns are discarded: unwound with ``GreenletExit``, never resumed.
+    ``seed`` fixes the scheduler's random choices (select), so a run can be replayed.
+    """
+    prev = _tls.sched
+    s = Scheduler(seed)
+    _tls.sched = s
+    try:
+        return main(*args, **kwargs)
+    finally:
+        try:
+            s.close()
+        finally:
+            _tls.sched = prev
