@@ -180,13 +180,20 @@ class Chan(SendChan[T], RecvChan[T]):
         """
         if self._closed:
             raise ClosedChannelError(_SEND_CLOSED)
-        if self._recvq:
-            w = _pop_live(self._recvq)
-            if w is not None:
-                w.val = value
-                w.ok = True
-                _wake(w)
-                return
+        rq = self._recvq
+        while rq:  # hand the value straight to a parked receiver (sendDirect); inlined: hot path
+            w = rq.popleft()
+            if w.isselect:
+                g: G = w.g  # type: ignore[union-attr]  # isselect tells a SelWaiter from a G
+                if g.selectdone:
+                    continue  # stale: its select already fired on another case
+                g.selectdone = True
+            else:
+                g = w  # type: ignore[assignment]  # see above
+            w.val = value
+            w.ok = True
+            g.sched.ready(g, w)
+            return
         if len(self._buf) < self._cap:
             self._buf.append(value)
             return
@@ -238,17 +245,35 @@ class Chan(SendChan[T], RecvChan[T]):
             if self._sendq:
                 self._refill()
             return v
-        if self._sendq:
-            w = _pop_live(self._sendq)
-            if w is not None:
-                v = w.val  # type: ignore[assignment]  # a send waiter's val is a T
-                w.val = None
-                w.ok = True
-                _wake(w)
-                return v
+        sq = self._sendq
+        while sq:  # take the value from a parked sender; inlined: hot path
+            w = sq.popleft()
+            if w.isselect:
+                g: G = w.g  # type: ignore[union-attr]  # isselect tells a SelWaiter from a G
+                if g.selectdone:
+                    continue  # stale: its select already fired on another case
+                g.selectdone = True
+            else:
+                g = w  # type: ignore[assignment]  # see above
+            got = w.val
+            w.val = None
+            w.ok = True
+            g.sched.ready(g, w)
+            return got  # type: ignore[return-value]  # a send waiter's val is a T
         if self._closed:
             return self._zero
-        return self._park_recv()[0]
+        s = _tls.sched or current_scheduler()
+        g = s.current
+        g.ok = False
+        self._recvq.append(g)
+        try:
+            s.park("chan receive")
+        except BaseException:
+            self._unqueue(self._recvq, g)
+            raise
+        got = g.val
+        g.val = None
+        return got  # type: ignore[return-value]  # the waker stored a T or the zero value
 
     def recv_ok(self) -> tuple[T, Literal[True]] | tuple[T | None, Literal[False]]:
         """Receive ``(value, ok)``; ``ok`` is False only for the zero value of a closed, drained channel.

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, TypeVar, Union, overload
 
-from ._chan import Chan, RecvChan, SendChan, _live_head
+from ._chan import RecvChan, SendChan, _live_head
 from ._runtime import SelWaiter, current_scheduler
 from ._runtime._sched import _tls
 from .errors import ClosedChannelError
@@ -129,10 +129,16 @@ def select(*cases: Case[Any], default: bool = False) -> tuple[int, object, bool]
     more: list[int] | None = None
     i = 0
     for ch, issend, _ in cases:
+        # ready: a send can complete (or raises: closed); a receive can complete (or sees closed).
+        # A queue's head is checked inline; _live_head only runs when it is a select waiter.
         if ch is not None and (
-            (ch._closed or len(ch._buf) < ch._cap or _live_head(ch._recvq))
+            (
+                ch._closed
+                or len(ch._buf) < ch._cap
+                or ((q := ch._recvq) and (not q[0].isselect or _live_head(q)))
+            )
             if issend
-            else (ch._buf or ch._closed or _live_head(ch._sendq))
+            else (ch._buf or ch._closed or ((q := ch._sendq) and (not q[0].isselect or _live_head(q))))
         ):
             if hit < 0:
                 hit = i
@@ -141,15 +147,20 @@ def select(*cases: Case[Any], default: bool = False) -> tuple[int, object, bool]
             else:
                 more.append(i)
         i += 1
-    s = _tls.sched or current_scheduler()
     if hit >= 0:
         if more is not None:
-            hit = more[int(s.rng.random() * len(more))]
-        return _commit(hit, cases[hit])
+            hit = more[int((_tls.sched or current_scheduler()).rand() * len(more))]
+        ch, issend, value = cases[hit]
+        if issend:
+            ch.try_send(value)  # cannot block; raises "send on closed channel" when closed
+            return (hit, None, True)
+        v, ok = ch.recv_ok()  # cannot block
+        return (hit, v, ok)
     # 2. default
     if default:
         return (-1, None, False)
     # 3. park on all
+    s = _tls.sched or current_scheduler()
     if n == 0:
         s.park("select (no cases)")
         raise AssertionError("unreachable: a select with no cases was woken")  # pragma: no cover
@@ -170,55 +181,53 @@ def _single(case: Case[Any]) -> tuple[int, object, bool]:
     return (0, v, ok)
 
 
-def _commit(i: int, case: Case[Any]) -> tuple[int, object, bool]:
-    """Perform ready case ``i`` (it cannot block)."""
-    ch: Chan[Any] = case[0]
-    if case[1]:
-        ch.try_send(case[2])  # raises "send on closed channel" when closed
-        return (i, None, True)
-    v, ok = ch.recv_ok()
-    return (i, v, ok)
-
-
 def _park_all(s: Any, cases: tuple[Case[Any], ...]) -> tuple[int, object, bool]:
     g = s.current
     g.selectdone = False
-    ws: list[SelWaiter] = []
+    ws: list[SelWaiter] | None = g.selws
+    if ws is None:
+        ws = g.selws = []
+    n = 0
     i = 0
     for ch, issend, value in cases:
         if ch is not None:
-            w = SelWaiter()
-            w.g = g
+            if n < len(ws):
+                w = ws[n]
+            else:
+                w = SelWaiter()
+                w.g = g
+                ws.append(w)
             w.ch = ch
             w.idx = i
             w.issend = issend
             w.val = value
             w.ok = False
-            (ch._sendq if issend else ch._recvq).append(w)
-            ws.append(w)
+            w.q = q = ch._sendq if issend else ch._recvq
+            q.append(w)
+            n += 1
         i += 1
     try:
         fired: SelWaiter = s.park("select")
     except BaseException:
         g.selectdone = True
-        _cancel(ws, None)
+        fired = None  # type: ignore[assignment]  # nothing fired: cancel every record
         raise
-    # 4. cancel the losers
-    _cancel(ws, fired)
+    finally:
+        # 4. cancel the losers: dequeue every record but the one that fired (a stale one may
+        # already be gone) and drop its references.
+        for k in range(n):
+            w = ws[k]
+            if w is not fired:
+                try:
+                    w.q.remove(w)
+                except ValueError:
+                    pass
+            w.ch = w.q = None
+    idx = fired.idx
+    v = fired.val
+    fired.val = None
     if fired.issend:
         if not fired.ok:
             raise ClosedChannelError("send on closed channel")
-        return (fired.idx, None, True)
-    v = fired.val
-    fired.val = None
-    return (fired.idx, v, fired.ok)
-
-
-def _cancel(ws: list[SelWaiter], fired: SelWaiter | None) -> None:
-    """Remove every waiter but ``fired`` from its channel's queue (a stale one may be gone)."""
-    for w in ws:
-        if w is not fired:
-            try:
-                (w.ch._sendq if w.issend else w.ch._recvq).remove(w)
-            except ValueError:
-                pass
+        return (idx, None, True)
+    return (idx, v, fired.ok)

@@ -4,6 +4,9 @@ Design: a goroutine blocked in a plain send or receive waits in the channel's qu
 G*: the G's ``val``/``ok`` fields are the wait record, so a blocking send or receive allocates
 nothing. A select needs one record per case (all pointing at the same G), so it enqueues
 ``SelWaiter``s; the first channel to fire one sets ``g.selectdone`` and the others become stale.
+A goroutine runs one select at a time and a select removes all its records from every queue
+before it returns, so each G keeps its SelWaiters and reuses them (``g.selws``): a parking
+select allocates nothing after the first.
 
 Invariants:
   a G waits in at most one channel queue unless it is in a select (then only as SelWaiters)
@@ -39,6 +42,7 @@ class G:
         "waitreason",
         "waitsince",
         "selectdone",
+        "selws",
         "val",
         "ok",
         "cr_code",
@@ -58,6 +62,7 @@ class G:
     waitreason: str | None  # Go's waitReason while parked
     waitsince: float  # scheduler clock when it parked (coarse)
     selectdone: bool  # set by the first case of a select to fire
+    selws: list[SelWaiter] | None  # this goroutine's select records, reused by every select it runs
     val: object  # plain send: value to send; plain receive: value received
     ok: bool  # the blocked operation completed (False: the channel was closed)
     cr_code: CodeType | None  # where go() was called: code object, line, calling goroutine
@@ -69,12 +74,13 @@ class G:
 class SelWaiter:
     """One case of a parked select, queued on that case's channel (Go's ``sudog`` with isSelect)."""
 
-    __slots__ = ("g", "ch", "idx", "issend", "val", "ok")
+    __slots__ = ("g", "ch", "q", "idx", "issend", "val", "ok")
 
     isselect = True
 
     g: G
     ch: Any  # the Chan this waiter is queued on (Any: records are shared by every Chan[T])
+    q: Any  # that channel's sendq or recvq, where this record waits
     idx: int  # the case's index in the select call
     issend: bool
     val: object  # send case: the value to send; receive case: the value received

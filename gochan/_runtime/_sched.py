@@ -78,6 +78,7 @@ class Scheduler:
         "allg",
         "free",
         "rng",
+        "rand",
         "nextid",
         "closed",
         "now",
@@ -98,6 +99,7 @@ class Scheduler:
         main.val = None
         main.ok = False
         main.selectdone = False
+        main.selws = None
         main.waitsince = 0.0
         self.main: Final = main
         self.current: G = main
@@ -107,6 +109,7 @@ class Scheduler:
         self.allg: Final[dict[int, G]] = {1: main}
         self.free: Final[list[greenlet]] = []
         self.rng: Final = random.Random(seed)
+        self.rand: Final = self.rng.random  # bound once: select calls it on its hot path
         self.nextid = 2
         self.closed = False
         self.now = time.monotonic()  # coarse clock: refreshed when the scheduler looks for work
@@ -136,6 +139,7 @@ class Scheduler:
         g.kwargs = kwargs
         g.waitreason = None
         g.selectdone = False
+        g.selws = None
         g.param = g.val = None
         g.ok = False
         f = sys._getframe(depth)
@@ -180,8 +184,8 @@ class Scheduler:
             self.current = nxt
             glet = nxt.glet
             if glet is None:
-                glet = self._worker_for(nxt)
-            glet.switch(nxt)
+                glet = self._worker_for()
+            glet.switch()  # no argument: cheaper; a fresh worker reads self.current
         p = g.param
         g.param = None
         return p
@@ -200,8 +204,8 @@ class Scheduler:
             self.current = nxt
             glet = nxt.glet
             if glet is None:
-                glet = self._worker_for(nxt)
-            glet.switch(nxt)
+                glet = self._worker_for()
+            glet.switch()
 
     # -- finding work -------------------------------------------------------------------------
 
@@ -248,17 +252,22 @@ class Scheduler:
 
     # -- worker greenlets -----------------------------------------------------------------------
 
-    def _worker_for(self, g: G) -> greenlet:
-        """A greenlet to start unstarted ``g`` in: a pooled one, or a new one."""
+    def _worker_for(self) -> greenlet:
+        """A greenlet to start the unstarted ``self.current`` in: a pooled one, or a new one."""
         if self.free:
             return self.free.pop()
         assert self.main.glet is not None
         return greenlet(self._worker, parent=self.main.glet)
 
-    def _worker(self, g: G) -> None:
-        """Body of every worker greenlet: run goroutines until the program ends."""
+    def _worker(self) -> None:
+        """Body of every worker greenlet: run goroutines until the program ends.
+
+        It is started (or resumed from the pool) by a switch to it after ``self.current`` was set
+        to the goroutine it must run.
+        """
         glet = getcurrent()
         allg = self.allg
+        g = self.current
         while True:
             g.glet = glet
             fn = g.fn
@@ -287,7 +296,8 @@ class Scheduler:
                 continue
             if len(self.free) < POOL_LIMIT:
                 self.free.append(glet)
-            g = nxt.glet.switch(nxt)
+            nxt.glet.switch()
+            g = self.current
 
     def _crash(self, g: G, e: BaseException) -> None:
         """An exception escaped goroutine ``g``: end the program by raising it in main."""
