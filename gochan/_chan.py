@@ -134,7 +134,7 @@ class Chan(SendChan[T], RecvChan[T]):
 
     def __init__(self, capacity: int = 0, *, zero: T | None = None) -> None:
         if capacity < 0:
-            raise ValueError(f"makechan: size out of range (capacity {capacity} is negative)")
+            raise ValueError("makechan: size out of range")
         self._buf = deque()
         self._cap = capacity
         self._recvq = deque()

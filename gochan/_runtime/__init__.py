@@ -9,19 +9,25 @@ from collections.abc import Callable
 from typing import Any
 
 from ._g import G, SelWaiter
-from ._sched import HANDOFF_LIMIT, Scheduler, _tls, current_scheduler, run
+from ._sched import HANDOFF_LIMIT, Scheduler, _tls, current_scheduler, run, run_in
+from ._threads import ThreadBridge, set_max_threads, thread_bridge, to_thread
 
 __all__ = [
     "HANDOFF_LIMIT",
     "G",
     "Scheduler",
     "SelWaiter",
+    "ThreadBridge",
     "current_scheduler",
     "dump_goroutines",
     "go",
     "gosched",
     "num_goroutine",
     "run",
+    "run_in",
+    "set_max_threads",
+    "thread_bridge",
+    "to_thread",
 ]
 
 

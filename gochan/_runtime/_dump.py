@@ -94,10 +94,11 @@ def _stack(s: Scheduler, g: G, run_code: CodeType) -> list[str]:
 
 def dump_all(s: Scheduler) -> str:
     """The dump of every goroutine of ``s``, blocks separated by blank lines."""
-    from ._sched import run
+    from ._sched import run_in
 
-    run_code = run.__code__
-    order = sorted(s.allg.values(), key=lambda g: (g is not s.current, g.id))
+    run_code = run_in.__code__
+    # The running goroutine first, as Go's dumps do; a deadlock dump has none running: by id.
+    order = sorted(s.allg.values(), key=lambda g: (g is not s.current or g.waitreason is not None, g.id))
     blocks = []
     for g in order:
         lines = [_header(s, g), *_stack(s, g, run_code)]

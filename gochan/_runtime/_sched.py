@@ -35,18 +35,23 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from types import CodeType
 from typing import Any, Final, TypeVar
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
 from ..errors import DeadlockError
 from ._g import G
+from ._poll import Poller
+from ._timers import TimerHeap
 
 __all__ = ["HANDOFF_LIMIT", "Scheduler", "current_scheduler", "run"]
 
 T = TypeVar("T")
 
 HANDOFF_LIMIT: Final = 64  # consecutive runnext hand-offs before runnext yields its slice
+POLL_EVERY: Final = 61  # _findrunnable calls between non-blocking polls of waiting fds (Go: 61)
+VIRTUAL_EPOCH: Final = 946684800.0  # a bubble's clock starts at 2000-01-01 00:00:00 UTC, as Go's synctest
 POOL_LIMIT: Final = 1024  # idle worker greenlets kept for reuse
 _INHERITED: Final = 1 << 62  # handoffs value that forbids runnext while closing
 
@@ -77,15 +82,24 @@ class Scheduler:
         "handoffs",
         "allg",
         "free",
+        "starter",
         "rng",
         "rand",
         "nextid",
         "closed",
         "now",
+        "clock",
+        "virtual",
+        "vnow",
+        "timers",
+        "poller",
+        "ticks",
+        "outstanding",
+        "syncwaiter",
         "__weakref__",
     )
 
-    def __init__(self, seed: int | None) -> None:
+    def __init__(self, seed: int | None, virtual: bool = False) -> None:
         main = G()
         main.id = 1
         main.sched = self
@@ -108,11 +122,22 @@ class Scheduler:
         self.handoffs = 0
         self.allg: Final[dict[int, G]] = {1: main}
         self.free: Final[list[greenlet]] = []
+        self.starter: greenlet | None = None  # creates new worker greenlets: see _starter
         self.rng: Final = random.Random(seed)
         self.rand: Final = self.rng.random  # bound once: select calls it on its hot path
         self.nextid = 2
         self.closed = False
-        self.now = time.monotonic()  # coarse clock: refreshed when the scheduler looks for work
+        self.virtual: Final = virtual
+        self.vnow = VIRTUAL_EPOCH
+        self.clock: Final[Callable[[], float]] = self.vclock if virtual else time.monotonic
+        self.now = self.clock()  # coarse clock: refreshed when the scheduler looks for work
+        self.timers: Final = TimerHeap()
+        self.poller: Poller | None = None
+        self.ticks = 0
+        # Things outside the scheduler that may still wake a goroutine (threads at work, open
+        # handles of other threads, signal subscriptions): while any exist, idle is not deadlock.
+        self.outstanding = 0
+        self.syncwaiter: G | None = None  # the goroutine in synctest.Wait, if any
 
     # -- spawning -------------------------------------------------------------------------
 
@@ -122,10 +147,12 @@ class Scheduler:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         depth: int,
+        where: tuple[CodeType, int] | None = None,
     ) -> G:
         """Create a goroutine running ``fn(*args, **kwargs)`` and make it runnext (Go's newproc).
 
-        ``depth`` is how many frames above this call the user's ``go(...)`` call sits.
+        ``depth`` is how many frames above this call the user's ``go(...)`` call sits; ``where``
+        (code, line) replaces it when the goroutine is started on behalf of another thread.
         """
         if self.closed:
             raise GreenletExit("goroutine started after its program ended")
@@ -142,10 +169,14 @@ class Scheduler:
         g.selws = None
         g.param = g.val = None
         g.ok = False
-        f = sys._getframe(depth)
-        g.cr_code = f.f_code
-        g.cr_line = f.f_lineno
-        g.cr_goid = self.current.id
+        if where is None:
+            f = sys._getframe(depth)
+            g.cr_code = f.f_code
+            g.cr_line = f.f_lineno
+            g.cr_goid = self.current.id
+        else:
+            g.cr_code, g.cr_line = where
+            g.cr_goid = 0  # another OS thread
         self.allg[gid] = g
         old = self.runnext
         self.runnext = g
@@ -210,27 +241,66 @@ class Scheduler:
     # -- finding work -------------------------------------------------------------------------
 
     def _findrunnable(self) -> G:
-        """Next G to run once runnext is empty or has used up its time slice."""
+        """Next G to run once runnext is empty or has used up its time slice.
+
+        Outside events are checked here first: due timers, callbacks from other threads, and
+        (every ``POLL_EVERY`` calls) ready file descriptors, so busy goroutines cannot starve them.
+        """
         if self.closed:
             raise GreenletExit("goroutine blocked after its program ended")
         self.handoffs = 0
-        self.now = time.monotonic()
-        rn = self.runnext
-        if rn is not None:
-            self.runnext = None
-            self.runq.append(rn)
-        while not self.runq:
+        self.now = now = self.clock()
+        if self.timers:
+            self.timers.run_due(now)
+        p = self.poller
+        if p is not None:
+            if p.pending:
+                p.run_pending()
+            self.ticks += 1
+            if self.ticks % POLL_EVERY == 0 and p.nwaiting():
+                p.poll(0, self.ready)
+        runq = self.runq
+        while True:
+            rn = self.runnext
+            if rn is not None:
+                self.runnext = None
+                runq.append(rn)
+            if runq:
+                return runq.popleft()
             resumed = self._idle()
             if resumed is not None:
                 return resumed
-        return self.runq.popleft()
 
     def _idle(self) -> G | None:
-        """Nothing is runnable: wait for outside events, or report deadlock.
+        """Nothing is runnable: wait for outside events (advance virtual time), or report deadlock.
 
-        Returns a G only when this greenlet was itself switched back to while idle (after a
-        deadlock was thrown into main and main made it runnable again); that G is current.
+        Returns None once something is runnable. Returns a G only when this greenlet was itself
+        switched back to while idle (after a deadlock was thrown into main and main made it
+        runnable again); that G is current.
         """
+        while not (self.runq or self.runnext):
+            real = self.outstanding or (self.poller is not None and self.poller.nwaiting())
+            if self.syncwaiter is not None and not real:
+                g, self.syncwaiter = self.syncwaiter, None
+                self.ready(g)  # synctest.Wait: every other goroutine is durably blocked
+                break
+            when = self.timers.next_when()
+            if when is None and not real:
+                return self._deadlock()
+            if self.virtual and not real:
+                assert when is not None
+                self.vnow = max(self.vnow, when)  # durably blocked: jump to the next timer
+                self.now = self.vnow
+                self.timers.run_due(self.vnow)
+                continue
+            timeout = None if when is None or self.virtual else max(0.0, when - self.clock())
+            self.get_poller().poll(timeout, self.ready)
+            self.now = now = self.clock()
+            if self.timers:
+                self.timers.run_due(now)
+        return None
+
+    def _deadlock(self) -> G | None:
         me = self.current
         err = DeadlockError("all goroutines are asleep - deadlock!", self.dump())
         if me is self.main:
@@ -240,6 +310,49 @@ class Scheduler:
         assert self.main.glet is not None
         self.main.glet.throw(err)
         return self.current
+
+    # -- time, file descriptors, other threads --------------------------------------------------
+
+    def vclock(self) -> float:
+        """The virtual clock (a bubble's ``clock``)."""
+        return self.vnow
+
+    def get_poller(self) -> Poller:
+        """This scheduler's poller, created on first use."""
+        p = self.poller
+        if p is None:
+            p = self.poller = Poller()
+        return p
+
+    def call_soon_threadsafe(self, fn: Callable[[], None]) -> None:
+        """Run ``fn()`` on this scheduler's thread soon; callable from any thread or a signal handler.
+
+        ``fn`` runs in scheduler context: it may ready goroutines or start new ones, never block.
+        """
+        self.get_poller().call_soon(fn)
+
+    def wait_fd(self, fd: int, write: bool) -> None:
+        """Park the current goroutine until ``fd`` is readable (or writable): Go's netpoll wait."""
+        p = self.get_poller()
+        g = self.current
+        p.watch(fd, g, write)
+        try:
+            self.park("IO wait")
+        except BaseException:
+            p.unwatch(fd, write)
+            raise
+
+    def sleep_until(self, when: float) -> None:
+        """Park the current goroutine until the scheduler clock reaches ``when`` (Go's timeSleep)."""
+        rt = self.timers.add(when, self._ready_arg, self.current)
+        try:
+            self.park("sleep")
+        except BaseException:
+            self.timers.stop(rt)
+            raise
+
+    def _ready_arg(self, g: object) -> None:
+        self.ready(g)  # type: ignore[arg-type]  # timer callbacks take the G as their argument
 
     def _drop_from_runq(self, g: G) -> None:
         if self.runnext is g:
@@ -253,11 +366,26 @@ class Scheduler:
     # -- worker greenlets -----------------------------------------------------------------------
 
     def _worker_for(self) -> greenlet:
-        """A greenlet to start the unstarted ``self.current`` in: a pooled one, or a new one."""
+        """A greenlet to switch to so that the unstarted ``self.current`` runs.
+
+        A pooled worker if there is one; otherwise the starter, which creates a new worker.
+        """
         if self.free:
             return self.free.pop()
-        assert self.main.glet is not None
-        return greenlet(self._worker, parent=self.main.glet)
+        if self.starter is None:
+            self.starter = greenlet(self._starter, parent=self.main.glet)
+        return self.starter
+
+    def _starter(self) -> None:
+        """Create each new worker greenlet and switch into it, always from this shallow stack.
+
+        A new greenlet inherits the Python recursion depth of the greenlet that first switches
+        into it; starting workers from parked goroutines would add their depths up (a chain of
+        thousands of goroutines hits RecursionError). Costs one switch per greenlet created.
+        """
+        main = self.main.glet
+        while True:
+            greenlet(self._worker, parent=main).switch()
 
     def _worker(self) -> None:
         """Body of every worker greenlet: run goroutines until the program ends.
@@ -342,6 +470,8 @@ class Scheduler:
         self.allg.clear()
         self.allg[1] = self.main
         self.free.clear()
+        if self.poller is not None:
+            self.poller.close()
 
 
 def describe_creation(g: G) -> str:
@@ -362,8 +492,12 @@ def run(main: Callable[..., T], *args: Any, seed: int | None = None, **kwargs: A
     alive when main returns are discarded: unwound with ``GreenletExit``, never resumed.
     ``seed`` fixes the scheduler's random choices (select), so a run can be replayed.
     """
+    return run_in(Scheduler(seed), main, *args, **kwargs)
+
+
+def run_in(s: Scheduler, main: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``main`` as the main goroutine of the fresh scheduler ``s`` (see :func:`run`)."""
     prev = _tls.sched
-    s = Scheduler(seed)
     _tls.sched = s
     try:
         return main(*args, **kwargs)

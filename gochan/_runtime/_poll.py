@@ -1,0 +1,118 @@
+"""The poller: Go's netpoller plus the scheduler's door for other OS threads.
+
+Design: a ``selectors`` selector holds the file descriptors goroutines wait on (one reader and
+one writer per fd, as Go's pollDesc) and the read end of a wake-up socket pair. Other threads,
+and signal handlers, never touch scheduler state: they append a callback to ``pending`` (a
+deque: appends are atomic under the GIL) and write one byte to the wake-up socket, which ends
+the scheduler's idle wait. The scheduler drains ``pending`` on its own thread.
+
+Invariants:
+  readers[fd] / writers[fd] is the G parked waiting for that fd, and fd is registered for it
+  a callback in pending runs exactly once, on the scheduler's thread
+"""
+
+from __future__ import annotations
+
+import selectors
+import socket
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final, final
+
+if TYPE_CHECKING:
+    from ._g import G
+
+__all__ = ["Poller"]
+
+
+@final
+class Poller:
+    """The selector, the wake-up socket pair and the cross-thread callback queue of one scheduler."""
+
+    __slots__ = ("sel", "wake_r", "wake_w", "pending", "readers", "writers")
+
+    def __init__(self) -> None:
+        self.sel: Final = selectors.DefaultSelector()
+        self.wake_r, self.wake_w = socket.socketpair()
+        self.wake_r.setblocking(False)
+        self.wake_w.setblocking(False)
+        self.sel.register(self.wake_r, selectors.EVENT_READ, None)
+        self.pending: Final[deque[Callable[[], None]]] = deque()
+        self.readers: Final[dict[int, G]] = {}
+        self.writers: Final[dict[int, G]] = {}
+
+    def nwaiting(self) -> int:
+        """How many goroutines wait on file descriptors."""
+        return len(self.readers) + len(self.writers)
+
+    def call_soon(self, fn: Callable[[], None]) -> None:
+        """Queue ``fn`` to run on the scheduler's thread and wake it. Safe from any thread."""
+        self.pending.append(fn)
+        try:
+            self.wake_w.send(b"\0")
+        except (BlockingIOError, OSError):
+            pass  # the socket is full (a wake-up is already pending) or closed at shutdown
+
+    def watch(self, fd: int, g: G, write: bool) -> None:
+        """Register ``g`` as the goroutine waiting for ``fd`` to become readable (or writable)."""
+        table = self.writers if write else self.readers
+        if fd in table:
+            kind = "write" if write else "read"
+            raise RuntimeError(
+                f"fd {fd}: another goroutine is already waiting to {kind} it; "
+                "serialise access to a file descriptor (one reader and one writer at a time)"
+            )
+        table[fd] = g
+        self._update(fd)
+
+    def unwatch(self, fd: int, write: bool) -> None:
+        """Forget the waiter for ``fd`` in that direction (after it woke, or on undo)."""
+        (self.writers if write else self.readers).pop(fd, None)
+        self._update(fd)
+
+    def _update(self, fd: int) -> None:
+        events = (selectors.EVENT_READ if fd in self.readers else 0) | (
+            selectors.EVENT_WRITE if fd in self.writers else 0
+        )
+        try:
+            key = self.sel.get_key(fd)
+        except KeyError:
+            if events:
+                self.sel.register(fd, events, None)
+            return
+        if events == 0:
+            self.sel.unregister(fd)
+        elif events != key.events:
+            self.sel.modify(fd, events, None)
+
+    def poll(self, timeout: float | None, ready: Callable[[G, object], None]) -> None:
+        """Wait up to ``timeout`` seconds (None: forever) for fds or a wake-up; ready the waiters.
+
+        Queued cross-thread callbacks run afterwards, on this thread.
+        """
+        for key, events in self.sel.select(timeout):
+            if key.fileobj is self.wake_r:
+                try:
+                    while self.wake_r.recv(4096):
+                        pass
+                except (BlockingIOError, OSError):
+                    pass
+                continue
+            fd = key.fd
+            if events & selectors.EVENT_READ and fd in self.readers:
+                ready(self.readers.pop(fd), events)
+            if events & selectors.EVENT_WRITE and fd in self.writers:
+                ready(self.writers.pop(fd), events)
+            self._update(fd)
+        self.run_pending()
+
+    def run_pending(self) -> None:
+        """Run the callbacks other threads queued (each exactly once)."""
+        pending = self.pending
+        while pending:
+            pending.popleft()()
+
+    def close(self) -> None:
+        self.sel.close()
+        self.wake_r.close()
+        self.wake_w.close()
