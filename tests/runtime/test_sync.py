@@ -1,0 +1,1232 @@
+"""sync: WaitGroup, Mutex, RWMutex, Once, Cond and the weighted Semaphore, on park/ready.
+
+Every test runs as a program under ``gochan.run``; interleavings are asserted as transcripts.
+Exceptions thrown into a parked goroutine are produced the way a program produces them: another
+goroutine crashes (the exception is thrown into main) or everything deadlocks.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from gochan import Chan, DeadlockError, dump_goroutines, go, gosched, num_goroutine, run, sync
+from gochan._runtime import Scheduler
+from gochan.sync import Cond, Mutex, Once, RWMutex, Semaphore, WaitGroup, once_func, once_value
+
+NEGATIVE_WG = r"^sync: negative WaitGroup counter$"
+UNLOCK_UNLOCKED = r"^sync: unlock of unlocked mutex$"
+RUNLOCK_UNLOCKED = r"^sync: RUnlock of unlocked RWMutex$"
+UNLOCK_UNLOCKED_RW = r"^sync: Unlock of unlocked RWMutex$"
+SEM_OVER_RELEASE = r"^semaphore: released more than held$"
+
+
+class Boom(Exception):
+    """The exception a test's goroutine crashes with."""
+
+
+def crash() -> None:
+    raise Boom("boom")
+
+
+def dump_of(main: object) -> list[str]:
+    """Run ``main`` expecting a deadlock; return the dump's lines."""
+    with pytest.raises(DeadlockError) as ei:
+        run(main)  # type: ignore[arg-type]  # tests pass zero-argument functions
+    assert str(ei.value) == "all goroutines are asleep - deadlock!"  # match= would also see the dump note
+    return ei.value.dump.splitlines()
+
+
+def stack_under(lines: list[str], header: str) -> str:
+    """The first frame line below goroutine block ``header`` in a dump."""
+    return lines[lines.index(header) + 1]
+
+
+class FakeCtx:
+    """The part of a context.Context that Semaphore.acquire uses: done() and err()."""
+
+    def __init__(self) -> None:
+        self._done: Chan[None] = Chan()
+        self._err: BaseException | None = None
+
+    def done(self) -> Chan[None]:
+        return self._done
+
+    def err(self) -> BaseException | None:
+        return self._err
+
+    def cancel(self) -> None:
+        self._err = Boom("context canceled")
+        self._done.close()
+
+
+class NeverDoneCtx:
+    """A context that can never be cancelled (Go's Background: Done() is nil)."""
+
+    def done(self) -> None:
+        return None
+
+    def err(self) -> BaseException | None:
+        return None
+
+
+# -- WaitGroup ------------------------------------------------------------------------------------
+
+
+def test_submodule_is_reachable_as_gochan_sync() -> None:
+    assert sync.WaitGroup is WaitGroup
+    assert sorted(sync.__all__) == sorted(
+        ["Cond", "Context", "Locker", "Mutex", "Once", "RWMutex", "Semaphore", "WaitGroup", "once_func", "once_value"]
+    )
+
+
+def test_wait_returns_at_once_when_the_counter_is_zero() -> None:
+    def main() -> str:
+        wg = WaitGroup()
+        wg.wait()
+        wg.add(2)
+        wg.add(-2)
+        wg.wait()
+        return repr(wg)
+
+    assert run(main) == "<WaitGroup counter=0 waiters=0>"
+
+
+def test_wait_blocks_until_the_last_done() -> None:
+    events: list[str] = []
+
+    def worker(wg: WaitGroup, name: str) -> None:
+        events.append(f"{name} done")
+        wg.done()
+
+    def main() -> None:
+        wg = WaitGroup()
+        wg.add(2)
+        go(worker, wg, "a")
+        go(worker, wg, "b")
+        events.append("main waits")
+        wg.wait()
+        events.append("main returned")
+
+    run(main)
+    assert events == ["main waits", "b done", "a done", "main returned"]
+
+
+def test_counter_reaching_zero_releases_every_waiter() -> None:
+    released: list[str] = []
+
+    def waiter(wg: WaitGroup, name: str) -> None:
+        wg.wait()
+        released.append(name)
+
+    def main() -> None:
+        wg = WaitGroup()
+        wg.add(1)
+        done = WaitGroup()
+        for name in ("a", "b", "c"):
+            done.go(waiter, wg, name)
+        gosched()
+        assert repr(wg) == "<WaitGroup counter=1 waiters=3>"
+        assert released == []
+        wg.done()
+        done.wait()
+        assert repr(wg) == "<WaitGroup counter=0 waiters=0>"
+
+    run(main)
+    assert sorted(released) == ["a", "b", "c"]
+
+
+def test_negative_counter_raises_go_text_and_leaves_the_counter_alone() -> None:
+    def main() -> None:
+        wg = WaitGroup()
+        with pytest.raises(RuntimeError, match=NEGATIVE_WG):
+            wg.done()
+        wg.add(1)
+        with pytest.raises(RuntimeError, match=NEGATIVE_WG):
+            wg.add(-2)
+        assert repr(wg) == "<WaitGroup counter=1 waiters=0>"
+
+    run(main)
+
+
+def test_waitgroup_is_reusable_after_wait_returns() -> None:
+    rounds: list[int] = []
+
+    def main() -> None:
+        wg = WaitGroup()
+        for r in range(3):
+            for _ in range(4):
+                wg.go(rounds.append, r)
+            wg.wait()
+            assert rounds.count(r) == 4
+
+    run(main)
+    assert len(rounds) == 12
+
+
+def test_wg_go_runs_fn_with_args_in_a_new_goroutine() -> None:
+    events: list[str] = []
+
+    def main() -> None:
+        wg = WaitGroup()
+        wg.go(lambda a, *, b: events.append(f"{a}{b}"), "x", b="y")
+        assert repr(wg) == "<WaitGroup counter=1 waiters=0>"
+        events.append("main before wait")  # the goroutine has not run yet: go never switches
+        wg.wait()
+
+    run(main)
+    assert events == ["main before wait", "xy"]
+
+
+def test_wg_go_calls_done_even_when_fn_raises_and_the_crash_still_reaches_main() -> None:
+    seen: list[str] = []
+
+    def boom() -> None:
+        raise Boom("boom")
+
+    def main() -> None:
+        wg = WaitGroup()
+        wg.go(boom)
+        try:
+            wg.wait()
+        except Boom:
+            seen.append(repr(wg))  # Go defers wg.Done(): the counter is back to zero
+            raise
+        seen.append("wait returned normally")
+
+    with pytest.raises(Boom) as ei:
+        run(main)
+    assert seen == ["<WaitGroup counter=0 waiters=0>"]
+    assert str(ei.value) == "boom"
+    # the note names the user's function and the wg.go call, not the wrapper inside sync
+    (note,) = ei.value.__notes__
+    assert note.startswith(f"goroutine 2 ({boom.__qualname__}) crashed; created by ")
+    assert boom.__qualname__.endswith("<locals>.boom")
+    assert note.endswith(f"test_sync.py:{main.__code__.co_firstlineno + 2}")
+
+
+def test_wg_go_goroutine_is_created_at_the_callers_line() -> None:
+    def blocked(ch: Chan[int]) -> None:
+        ch.recv()
+
+    def main() -> list[str]:
+        wg = WaitGroup()
+        ch: Chan[int] = Chan()
+        wg.go(blocked, ch)
+        line = main.__code__.co_firstlineno + 3  # the wg.go line above
+        gosched()
+        dump = dump_goroutines().splitlines()
+        ch.send(1)
+        wg.wait()
+        return [*dump, f"LINE {line}"]
+
+    lines = run(main)
+    line = lines.pop()
+    block = lines[lines.index("goroutine 2 [chan receive]:") :]
+    assert any(ln.startswith("created by ") and ln.endswith(".main in goroutine 1") for ln in block)
+    assert any(ln.endswith(f"test_sync.py:{line.split()[1]}") for ln in block)
+
+
+def test_deadlock_dump_shows_waitgroup_wait_reason_and_frame() -> None:
+    def main() -> None:
+        wg = WaitGroup()
+        wg.add(1)
+        wg.wait()
+
+    lines = dump_of(main)
+    assert "goroutine 1 [sync.WaitGroup.Wait]:" in lines
+    assert stack_under(lines, "goroutine 1 [sync.WaitGroup.Wait]:") == "gochan.sync.WaitGroup.wait(...)"
+
+
+# -- Mutex ----------------------------------------------------------------------------------------
+
+
+def test_mutex_lock_unlock_and_with() -> None:
+    def main() -> None:
+        mu = Mutex()
+        mu.lock()
+        assert repr(mu) == "<Mutex locked waiters=0>"
+        mu.unlock()
+        with mu:
+            assert not mu.try_lock()
+        assert repr(mu) == "<Mutex unlocked waiters=0>"
+
+    run(main)
+
+
+def test_mutex_with_unlocks_when_the_block_raises() -> None:
+    def main() -> None:
+        mu = Mutex()
+        with pytest.raises(Boom), mu:
+            raise Boom
+        assert mu.try_lock()
+
+    run(main)
+
+
+def test_try_lock_succeeds_only_when_unlocked() -> None:
+    def main() -> None:
+        mu = Mutex()
+        assert mu.try_lock() is True
+        assert mu.try_lock() is False
+        mu.unlock()
+        assert mu.try_lock() is True
+
+    run(main)
+
+
+def test_unlock_of_unlocked_mutex_raises_go_text() -> None:
+    def main() -> None:
+        mu = Mutex()
+        with pytest.raises(RuntimeError, match=UNLOCK_UNLOCKED):
+            mu.unlock()
+        mu.lock()
+        mu.unlock()
+        with pytest.raises(RuntimeError, match=UNLOCK_UNLOCKED):
+            mu.unlock()
+
+    run(main)
+
+
+def test_mutex_waiters_acquire_in_arrival_order() -> None:
+    events: list[str] = []
+
+    def worker(mu: Mutex, name: str) -> None:
+        events.append(f"{name} lock")
+        mu.lock()
+        events.append(f"{name} locked")
+        gosched()  # hold the lock across a yield: nobody else may get in
+        events.append(f"{name} unlock")
+        mu.unlock()
+
+    def main() -> None:
+        mu = Mutex()
+        wg = WaitGroup()
+        mu.lock()
+        for name in ("a", "b", "c"):
+            wg.go(worker, mu, name)
+            gosched()  # let it run until it parks in lock
+        events.append("main unlock")
+        mu.unlock()
+        wg.wait()
+
+    run(main)
+    assert events == [
+        "a lock",
+        "b lock",
+        "c lock",
+        "main unlock",
+        "a locked",
+        "a unlock",
+        "b locked",
+        "b unlock",
+        "c locked",
+        "c unlock",
+    ]
+
+
+def test_unlock_hands_the_mutex_to_the_waiter_so_the_unlocker_cannot_barge() -> None:
+    events: list[str] = []
+
+    def waiter(mu: Mutex) -> None:
+        mu.lock()
+        events.append("waiter locked")
+        mu.unlock()
+
+    def main() -> None:
+        mu = Mutex()
+        mu.lock()
+        go(waiter, mu)
+        gosched()
+        mu.unlock()
+        events.append(f"main try_lock {mu.try_lock()}")
+        mu.lock()
+        events.append("main locked")
+
+    run(main)
+    assert events == ["main try_lock False", "waiter locked", "main locked"]
+
+
+def test_mutex_may_be_unlocked_by_another_goroutine() -> None:
+    def main() -> None:
+        mu = Mutex()
+        mu.lock()
+        go(mu.unlock)
+        mu.lock()  # parks until the other goroutine unlocks (and hands it to us)
+
+    run(main)
+
+
+def test_deadlock_dump_shows_mutex_lock_reason() -> None:
+    def main() -> None:
+        mu = Mutex()
+        mu.lock()
+        mu.lock()
+
+    lines = dump_of(main)
+    assert stack_under(lines, "goroutine 1 [sync.Mutex.Lock]:") == "gochan.sync.Mutex.lock(...)"
+
+
+def test_lock_waiter_interrupted_before_being_handed_the_lock_leaves_the_queue() -> None:
+    def main() -> str:
+        mu = Mutex()
+        mu.lock()
+        go(crash)
+        with pytest.raises(Boom):
+            mu.lock()
+        return repr(mu)
+
+    assert run(main) == "<Mutex locked waiters=0>"
+
+
+def test_lock_handed_to_an_interrupted_waiter_is_passed_on_to_the_next() -> None:
+    events: list[str] = []
+
+    def holder(mu: Mutex) -> None:
+        mu.lock()
+        gosched()  # main and then waiter queue up
+        mu.unlock()  # hands the lock to main ...
+        raise Boom("boom")  # ... but main gets this crash before it can run
+
+    def waiter(mu: Mutex) -> None:
+        mu.lock()
+        events.append("waiter locked")
+        mu.unlock()
+
+    def main() -> None:
+        mu = Mutex()
+        go(holder, mu)
+        gosched()
+        go(waiter, mu)
+        with pytest.raises(Boom):
+            mu.lock()
+        events.append("main interrupted")
+        gosched()
+        assert mu.try_lock()
+
+    run(main)
+    assert events == ["main interrupted", "waiter locked"]
+
+
+# -- RWMutex --------------------------------------------------------------------------------------
+
+
+def test_readers_share_the_lock_and_exclude_writers() -> None:
+    def main() -> None:
+        rw = RWMutex()
+        rw.r_lock()
+        assert rw.try_r_lock()
+        assert not rw.try_lock()
+        assert repr(rw) == "<RWMutex read-locked readers=2 queued readers=0 writers=0>"
+        rw.r_unlock()
+        rw.r_unlock()
+        assert rw.try_lock()
+        assert not rw.try_r_lock()
+        assert not rw.try_lock()
+        assert repr(rw) == "<RWMutex write-locked readers=0 queued readers=0 writers=0>"
+        rw.unlock()
+        assert repr(rw) == "<RWMutex unlocked readers=0 queued readers=0 writers=0>"
+
+    run(main)
+
+
+def test_with_rw_is_the_write_lock_and_reading_is_a_read_lock() -> None:
+    def main() -> None:
+        rw = RWMutex()
+        with rw:
+            assert not rw.try_r_lock()
+        with rw.reading(), rw.reading():
+            assert not rw.try_lock()
+        with rw.r_locker():
+            assert rw.try_r_lock()
+            rw.r_unlock()
+        rl = rw.r_locker()
+        rl.lock()
+        rl.unlock()
+        assert rw.try_lock()
+
+    run(main)
+
+
+def test_rw_unlock_misuse_raises_go_texts() -> None:
+    def main() -> None:
+        rw = RWMutex()
+        with pytest.raises(RuntimeError, match=RUNLOCK_UNLOCKED):
+            rw.r_unlock()
+        with pytest.raises(RuntimeError, match=UNLOCK_UNLOCKED_RW):
+            rw.unlock()
+        rw.r_lock()
+        with pytest.raises(RuntimeError, match=UNLOCK_UNLOCKED_RW):
+            rw.unlock()  # a read lock is not a write lock
+        rw.r_unlock()
+        rw.lock()
+        with pytest.raises(RuntimeError, match=RUNLOCK_UNLOCKED):
+            rw.r_unlock()  # a write lock is not a read lock
+        rw.unlock()
+
+    run(main)
+
+
+def test_waiting_writer_blocks_new_readers() -> None:
+    events: list[str] = []
+
+    def writer(rw: RWMutex) -> None:
+        events.append("W lock")
+        rw.lock()
+        events.append("W locked")
+        rw.unlock()
+        events.append("W unlocked")
+
+    def reader(rw: RWMutex) -> None:
+        events.append("R2 rlock")
+        rw.r_lock()
+        events.append("R2 rlocked")
+        rw.r_unlock()
+
+    def main() -> None:
+        rw = RWMutex()
+        wg = WaitGroup()
+        rw.r_lock()
+        events.append("R1 rlocked")
+        wg.go(writer, rw)
+        gosched()
+        wg.go(reader, rw)
+        gosched()
+        assert not rw.try_r_lock()  # only a reader holds it, but a writer is waiting
+        assert repr(rw) == "<RWMutex writer pending readers=1 queued readers=1 writers=0>"
+        events.append("R1 runlock")
+        rw.r_unlock()
+        wg.wait()
+
+    run(main)
+    assert events == [
+        "R1 rlocked",
+        "W lock",
+        "R2 rlock",
+        "R1 runlock",
+        "W locked",
+        "W unlocked",
+        "R2 rlocked",
+    ]
+
+
+def test_readers_queued_behind_a_writer_go_before_the_next_writer() -> None:
+    events: list[str] = []
+
+    def reader(rw: RWMutex, name: str) -> None:
+        rw.r_lock()
+        events.append(f"{name} rlocked")
+        gosched()
+        events.append(f"{name} runlock")
+        rw.r_unlock()
+
+    def writer(rw: RWMutex) -> None:
+        rw.lock()
+        events.append("W2 locked")
+        rw.unlock()
+
+    def main() -> None:
+        rw = RWMutex()
+        wg = WaitGroup()
+        rw.lock()
+        for fn, args in ((reader, ("R1",)), (writer, ()), (reader, ("R2",))):
+            wg.go(fn, rw, *args)
+            gosched()
+        assert repr(rw) == "<RWMutex write-locked readers=0 queued readers=2 writers=1>"
+        events.append("W1 unlock")
+        rw.unlock()
+        assert repr(rw) == "<RWMutex writer pending readers=2 queued readers=0 writers=0>"
+        wg.wait()
+
+    run(main)
+    assert events[0] == "W1 unlock"
+    assert sorted(events[1:5]) == ["R1 rlocked", "R1 runlock", "R2 rlocked", "R2 runlock"]
+    assert events[5:] == ["W2 locked"]
+
+
+def test_writers_take_the_lock_in_arrival_order() -> None:
+    events: list[str] = []
+
+    def writer(rw: RWMutex, name: str) -> None:
+        rw.lock()
+        events.append(name)
+        gosched()
+        rw.unlock()
+
+    def main() -> None:
+        rw = RWMutex()
+        wg = WaitGroup()
+        rw.lock()
+        for name in ("a", "b", "c"):
+            wg.go(writer, rw, name)
+            gosched()
+        rw.unlock()
+        wg.wait()
+
+    run(main)
+    assert events == ["a", "b", "c"]
+
+
+def test_deadlock_dump_shows_rwmutex_reasons() -> None:
+    def main() -> None:
+        rw = RWMutex()
+        rw.lock()
+        go(rw.r_lock)
+        go(rw.lock)
+        rw.lock()
+
+    lines = dump_of(main)
+    assert stack_under(lines, "goroutine 1 [sync.RWMutex.Lock]:") == "gochan.sync.RWMutex.lock(...)"
+    assert "goroutine 2 [sync.RWMutex.RLock]:" in lines
+    assert "goroutine 3 [sync.RWMutex.Lock]:" in lines  # Go shows its inner "sync.Mutex.Lock" here
+
+
+def test_pending_writer_interrupted_admits_the_readers_it_was_blocking() -> None:
+    events: list[str] = []
+
+    def reader(rw: RWMutex) -> None:
+        rw.r_lock()
+        events.append("R2 rlocked")
+
+    def main() -> str:
+        rw = RWMutex()
+        rw.r_lock()
+        go(reader, rw)
+        go(crash)
+        with pytest.raises(Boom):
+            rw.lock()  # pending behind our own read lock; R2 queues behind us; then the crash
+        events.append("main interrupted")
+        gosched()
+        return repr(rw)
+
+    assert run(main) == "<RWMutex read-locked readers=2 queued readers=0 writers=0>"
+    assert events == ["main interrupted", "R2 rlocked"]
+
+
+def test_reader_handed_a_read_lock_while_interrupted_gives_it_back() -> None:
+    def holder(rw: RWMutex) -> None:
+        rw.lock()
+        gosched()
+        rw.unlock()  # admits main as a reader ...
+        raise Boom("boom")  # ... which gets this crash instead
+
+    def main() -> str:
+        rw = RWMutex()
+        go(holder, rw)
+        gosched()
+        with pytest.raises(Boom):
+            rw.r_lock()
+        return repr(rw)
+
+    assert run(main) == "<RWMutex unlocked readers=0 queued readers=0 writers=0>"
+
+
+# -- Once -----------------------------------------------------------------------------------------
+
+
+def test_once_runs_fn_once() -> None:
+    calls: list[int] = []
+
+    def main() -> None:
+        once = Once()
+        for i in range(3):
+            once.do(lambda i=i: calls.append(i))  # type: ignore[misc]  # default-arg capture
+
+    run(main)
+    assert calls == [0]
+
+
+def test_concurrent_once_callers_wait_until_fn_returns() -> None:
+    events: list[str] = []
+
+    def slow() -> None:
+        events.append("fn start")
+        gosched()
+        gosched()
+        events.append("fn end")
+
+    def caller(once: Once, name: str) -> None:
+        once.do(slow)
+        events.append(f"{name} returned")
+
+    def main() -> None:
+        once = Once()
+        wg = WaitGroup()
+        wg.go(caller, once, "a")
+        wg.go(caller, once, "b")
+        wg.wait()
+
+    run(main)
+    assert events == ["fn start", "fn end", "b returned", "a returned"]
+
+
+def test_once_waiters_show_the_internal_mutex_wait_reason() -> None:
+    def main() -> None:
+        once = Once()
+        go(once.do, lambda: Chan[int]().recv())  # first call blocks forever inside fn
+        gosched()
+        go(once.do, lambda: None)
+        Chan[int]().recv()
+
+    lines = dump_of(main)
+    assert "goroutine 3 [sync.Mutex.Lock]:" in lines
+
+
+def test_once_do_called_from_its_own_fn_deadlocks_as_in_go() -> None:
+    def main() -> None:
+        once = Once()
+        once.do(lambda: once.do(lambda: None))
+
+    assert "goroutine 1 [sync.Mutex.Lock]:" in dump_of(main)
+
+
+def test_once_counts_as_done_when_fn_raises() -> None:
+    calls: list[str] = []
+
+    def boom() -> None:
+        calls.append("boom")
+        raise Boom("boom")
+
+    def main() -> None:
+        once = Once()
+        with pytest.raises(Boom, match=r"^boom$"):
+            once.do(boom)
+        once.do(boom)
+
+    run(main)
+    assert calls == ["boom"]
+
+
+def test_once_func_calls_fn_once() -> None:
+    calls: list[str] = []
+
+    def main() -> None:
+        f = once_func(lambda: calls.append("x"))
+        assert f() is None
+        f()
+
+    run(main)
+    assert calls == ["x"]
+
+
+def test_once_func_reraises_the_same_exception_on_every_call() -> None:
+    calls: list[str] = []
+
+    def boom() -> None:
+        calls.append("boom")
+        raise Boom("boom")
+
+    def main() -> None:
+        f = once_func(boom)
+        errs = []
+        for _ in range(3):
+            with pytest.raises(Boom, match=r"^boom$") as ei:
+                f()
+            errs.append(ei.value)
+        assert errs[0] is errs[1] is errs[2]
+
+    run(main)
+    assert calls == ["boom"]
+
+
+def test_once_value_returns_the_first_result_to_every_caller() -> None:
+    calls: list[str] = []
+
+    def compute() -> int:
+        calls.append("compute")
+        gosched()
+        return 42
+
+    def main() -> list[int]:
+        get = once_value(compute)
+        got: list[int] = []
+        wg = WaitGroup()
+        for _ in range(3):
+            wg.go(lambda: got.append(get()))
+        wg.wait()
+        got.append(get())
+        return got
+
+    assert run(main) == [42, 42, 42, 42]
+    assert calls == ["compute"]
+
+
+def test_once_value_reraises_to_every_caller_including_concurrent_ones() -> None:
+    def boom() -> int:
+        gosched()
+        raise Boom("boom")
+
+    def main() -> list[str]:
+        get = once_value(boom)
+        seen: list[str] = []
+
+        def caller() -> None:
+            try:
+                get()
+            except Boom as e:
+                seen.append(str(e))
+
+        wg = WaitGroup()
+        wg.go(caller)
+        wg.go(caller)
+        wg.wait()
+        caller()
+        return seen
+
+    assert run(main) == ["boom", "boom", "boom"]
+
+
+# -- Cond -----------------------------------------------------------------------------------------
+
+
+def _cond_waiter(c: Cond, name: str, events: list[str]) -> None:
+    with c.L:  # type: ignore[attr-defined]  # the tests' locker is a Mutex
+        events.append(f"{name} wait")
+        c.wait()
+        events.append(f"{name} woke")
+
+
+def test_cond_signal_wakes_exactly_one_waiter_the_oldest() -> None:
+    events: list[str] = []
+
+    def main() -> None:
+        mu = Mutex()
+        c = Cond(mu)
+        wg = WaitGroup()
+        for name in ("a", "b", "c"):
+            wg.go(_cond_waiter, c, name, events)
+            gosched()
+        with mu:
+            c.signal()
+            events.append("signal")
+        for _ in range(3):
+            gosched()
+        assert repr(c) == "<Cond waiters=2>"
+        with mu:
+            c.signal()
+            events.append("signal")
+        for _ in range(3):
+            gosched()
+        assert repr(c) == "<Cond waiters=1>"
+        with mu:
+            c.signal()
+        wg.wait()
+
+    run(main)
+    assert events == ["a wait", "b wait", "c wait", "signal", "a woke", "signal", "b woke", "c woke"]
+
+
+def test_cond_broadcast_wakes_every_waiter() -> None:
+    events: list[str] = []
+
+    def main() -> None:
+        mu = Mutex()
+        c = Cond(mu)
+        wg = WaitGroup()
+        for name in ("a", "b", "c"):
+            wg.go(_cond_waiter, c, name, events)
+            gosched()
+        with mu:
+            c.broadcast()
+        wg.wait()
+        assert repr(c) == "<Cond waiters=0>"
+
+    run(main)
+    assert events[:3] == ["a wait", "b wait", "c wait"]
+    assert sorted(events[3:]) == ["a woke", "b woke", "c woke"]
+
+
+def test_cond_signal_and_broadcast_without_waiters_do_nothing() -> None:
+    def main() -> None:
+        c = Cond(Mutex())
+        c.signal()
+        c.broadcast()
+
+    run(main)
+
+
+def test_cond_wait_unlocks_while_parked_and_relocks_before_returning() -> None:
+    events: list[str] = []
+
+    def other(mu: Mutex, c: Cond) -> None:
+        with mu:  # would block forever if wait had not unlocked
+            events.append("other locked")
+            c.signal()
+
+    def main() -> None:
+        mu = Mutex()
+        c = Cond(mu)
+        mu.lock()
+        go(other, mu, c)
+        c.wait()
+        events.append(f"main woke, try_lock {mu.try_lock()}")
+        mu.unlock()
+
+    run(main)
+    assert events == ["other locked", "main woke, try_lock False"]
+
+
+def test_cond_waits_with_a_read_locker() -> None:
+    def main() -> None:
+        rw = RWMutex()
+        c = Cond(rw.r_locker())
+        rw.r_lock()
+
+        def writer() -> None:
+            with rw:  # possible only while the waiter's read lock is released
+                c.broadcast()
+
+        go(writer)
+        c.wait()
+        rw.r_unlock()
+
+    run(main)
+
+
+def test_cond_wait_without_holding_the_lock_raises_and_leaves_no_waiter() -> None:
+    def main() -> None:
+        c = Cond(Mutex())
+        with pytest.raises(RuntimeError, match=UNLOCK_UNLOCKED):
+            c.wait()
+        assert repr(c) == "<Cond waiters=0>"
+
+    run(main)
+
+
+def test_cond_wait_interrupted_relocks_and_passes_a_signal_on() -> None:
+    events: list[str] = []
+
+    def signaller(mu: Mutex, c: Cond) -> None:
+        with mu:
+            c.signal()  # wakes main, the oldest waiter ...
+        raise Boom("boom")  # ... which gets this crash instead
+
+    def main() -> None:
+        mu = Mutex()
+        c = Cond(mu)
+        mu.lock()
+        go(signaller, mu, c)
+        go(_cond_waiter, c, "b", events)
+        with pytest.raises(Boom):
+            c.wait()
+        events.append(f"main relocked {not mu.try_lock()}")
+        mu.unlock()
+        gosched()
+
+    run(main)
+    assert events == ["b wait", "main relocked True", "b woke"]
+
+
+def test_deadlock_dump_shows_cond_wait_reason() -> None:
+    def main() -> None:
+        mu = Mutex()
+        c = Cond(mu)
+        with mu:
+            c.wait()
+
+    lines = dump_of(main)
+    assert stack_under(lines, "goroutine 1 [sync.Cond.Wait]:") == "gochan.sync.Cond.wait(...)"
+
+
+# -- Semaphore ------------------------------------------------------------------------------------
+
+
+def test_semaphore_acquire_release_and_try_acquire() -> None:
+    def main() -> None:
+        sem = Semaphore(3)
+        sem.acquire()
+        sem.acquire(2)
+        assert not sem.try_acquire()
+        assert repr(sem) == "<Semaphore size=3 held=3 waiters=0>"
+        sem.release(3)
+        assert sem.try_acquire(3)
+        sem.release(3)
+        with sem:
+            assert repr(sem) == "<Semaphore size=3 held=1 waiters=0>"
+        assert repr(sem) == "<Semaphore size=3 held=0 waiters=0>"
+
+    run(main)
+
+
+def test_release_more_than_held_raises_go_text_and_releases_nothing() -> None:
+    def main() -> str:
+        sem = Semaphore(3)
+        with pytest.raises(RuntimeError, match=SEM_OVER_RELEASE):
+            sem.release()
+        sem.acquire(2)
+        with pytest.raises(RuntimeError, match=SEM_OVER_RELEASE):
+            sem.release(3)
+        return repr(sem)
+
+    assert run(main) == "<Semaphore size=3 held=2 waiters=0>"
+
+
+def test_negative_weight_and_size_are_rejected() -> None:
+    with pytest.raises(ValueError, match=r"^semaphore: size -1 is negative; a semaphore's size must be >= 0$"):
+        Semaphore(-1)
+    sem = Semaphore(1)
+    weight = r"^semaphore: weight -1 is negative; acquire and release take a weight >= 0$"
+    for op in (sem.acquire, sem.try_acquire, sem.release):
+        with pytest.raises(ValueError, match=weight):
+            op(-1)
+
+
+def test_big_request_at_the_head_blocks_later_small_ones() -> None:
+    events: list[str] = []
+
+    def acquirer(sem: Semaphore, n: int) -> None:
+        events.append(f"acquire {n}")
+        sem.acquire(n)
+        events.append(f"got {n}")
+
+    def main() -> None:
+        sem = Semaphore(10)
+        wg = WaitGroup()
+        sem.acquire(8)
+        wg.go(acquirer, sem, 5)
+        gosched()
+        wg.go(acquirer, sem, 1)
+        gosched()
+        events.append(f"try_acquire 1: {sem.try_acquire(1)}")  # 2 are free, but 5 is queued first
+        events.append("release 3")
+        sem.release(3)  # 5 free: the 5 goes, then nothing is left for the 1
+        gosched()
+        events.append("release 5")
+        sem.release(5)
+        wg.wait()
+        assert repr(sem) == "<Semaphore size=10 held=6 waiters=0>"
+
+    run(main)
+    assert events == [
+        "acquire 5",
+        "acquire 1",
+        "try_acquire 1: False",
+        "release 3",
+        "got 5",
+        "release 5",
+        "got 1",
+    ]
+
+
+def test_release_grants_every_queued_request_that_fits_in_order() -> None:
+    got: list[int] = []
+
+    def acquirer(sem: Semaphore, n: int) -> None:
+        sem.acquire(n)
+        got.append(n)
+
+    def main() -> str:
+        sem = Semaphore(4)
+        wg = WaitGroup()
+        sem.acquire(4)
+        for n in (1, 2, 1, 3):
+            wg.go(acquirer, sem, n)
+            gosched()
+        sem.release(4)  # 1+2+1 fit; 3 does not
+        gosched()
+        return repr(sem)
+
+    assert run(main) == "<Semaphore size=4 held=4 waiters=1>"
+    assert sorted(got) == [1, 1, 2]
+
+
+def test_oversized_acquire_without_ctx_blocks_forever_without_blocking_others() -> None:
+    def main() -> None:
+        sem = Semaphore(2)
+        go(sem.acquire, 3)
+        gosched()
+        sem.acquire(2)  # not queued behind the doomed request
+        assert repr(sem) == "<Semaphore size=2 held=2 waiters=0>"
+        Chan[int]().recv()
+
+    lines = dump_of(main)
+    assert stack_under(lines, "goroutine 2 [sync.Semaphore.Acquire]:") == "gochan.sync.Semaphore._acquire_park(...)"
+
+
+def test_deadlock_dump_shows_semaphore_acquire_reason() -> None:
+    def main() -> None:
+        sem = Semaphore(1)
+        sem.acquire()
+        sem.acquire()
+
+    lines = dump_of(main)
+    assert "goroutine 1 [sync.Semaphore.Acquire]:" in lines
+
+
+def test_acquire_with_a_done_ctx_fails_even_when_the_weight_is_free() -> None:
+    def main() -> str:
+        sem = Semaphore(1)
+        ctx = FakeCtx()
+        ctx.cancel()
+        with pytest.raises(Boom, match=r"^context canceled$"):
+            sem.acquire(1, ctx)
+        return repr(sem)
+
+    assert run(main) == "<Semaphore size=1 held=0 waiters=0>"
+
+
+def test_acquire_with_a_never_done_ctx_behaves_as_without_ctx() -> None:
+    def main() -> None:
+        sem = Semaphore(1)
+        sem.acquire(1, NeverDoneCtx())
+        sem.acquire(1, NeverDoneCtx())
+
+    lines = dump_of(main)
+    assert "goroutine 1 [sync.Semaphore.Acquire]:" in lines
+
+
+def test_ctx_cancel_ends_a_blocked_acquire_and_unblocks_the_smaller_ones_behind_it() -> None:
+    events: list[str] = []
+
+    def big(sem: Semaphore, ctx: FakeCtx) -> None:
+        try:
+            sem.acquire(3, ctx)
+        except Boom as e:
+            events.append(f"big: {e}")
+
+    def small(sem: Semaphore) -> None:
+        sem.acquire(1)
+        events.append("small got 1")
+
+    def main() -> str:
+        sem = Semaphore(3)
+        ctx = FakeCtx()
+        wg = WaitGroup()
+        sem.acquire(2)
+        wg.go(big, sem, ctx)
+        gosched()
+        wg.go(small, sem)
+        gosched()
+        events.append("cancel")
+        ctx.cancel()
+        wg.wait()
+        return repr(sem)
+
+    assert run(main) == "<Semaphore size=3 held=3 waiters=0>"
+    assert events == ["cancel", "big: context canceled", "small got 1"]
+
+
+def test_blocked_acquire_with_ctx_waits_in_select() -> None:
+    def main() -> None:
+        sem = Semaphore(1)
+        sem.acquire()
+        sem.acquire(1, FakeCtx())
+
+    lines = dump_of(main)
+    assert stack_under(lines, "goroutine 1 [select]:").startswith("gochan.sync.Semaphore._acquire_select")
+
+
+def test_oversized_acquire_with_ctx_waits_for_done_then_raises_its_err() -> None:
+    def main() -> str:
+        sem = Semaphore(2)
+        ctx = FakeCtx()
+        go(ctx.cancel)
+        with pytest.raises(Boom, match=r"^context canceled$"):
+            sem.acquire(3, ctx)
+        return repr(sem)
+
+    assert run(main) == "<Semaphore size=2 held=0 waiters=0>"
+
+    def stuck() -> None:
+        Semaphore(2).acquire(3, FakeCtx())
+
+    assert "goroutine 1 [chan receive]:" in dump_of(stuck)
+
+
+def test_acquire_with_ctx_granted_after_cancel_gives_the_weight_back() -> None:
+    def main() -> str:
+        sem = Semaphore(1)
+        ctx = FakeCtx()
+        sem.acquire()
+
+        def grant_then_cancel() -> None:
+            sem.release()  # grants the waiter ...
+            ctx.cancel()  # ... whose ctx is done before it runs: Go prefers to fail
+
+        go(grant_then_cancel)
+        with pytest.raises(Boom, match=r"^context canceled$"):
+            sem.acquire(1, ctx)
+        return repr(sem)
+
+    assert run(main) == "<Semaphore size=1 held=0 waiters=0>"
+
+
+def test_acquire_with_ctx_succeeds_when_granted() -> None:
+    def main() -> str:
+        sem = Semaphore(1)
+        sem.acquire()
+        go(sem.release)
+        sem.acquire(1, FakeCtx())
+        return repr(sem)
+
+    assert run(main) == "<Semaphore size=1 held=1 waiters=0>"
+
+
+def test_acquire_interrupted_at_the_head_unblocks_the_requests_behind_it() -> None:
+    got: list[str] = []
+
+    def small(sem: Semaphore) -> None:
+        sem.acquire(1)
+        got.append("small")
+
+    def main() -> str:
+        sem = Semaphore(2)
+        sem.acquire(1)
+        go(small, sem)  # runs after main parks: queues behind main's request
+        go(crash)
+        with pytest.raises(Boom):
+            sem.acquire(2)
+        gosched()
+        return repr(sem)
+
+    assert run(main) == "<Semaphore size=2 held=2 waiters=0>"
+    assert got == ["small"]
+
+
+def test_acquire_granted_while_interrupted_gives_the_weight_back() -> None:
+    def releaser(sem: Semaphore) -> None:
+        sem.release(2)  # grants main's 2 ...
+        raise Boom("boom")  # ... but main gets this crash instead
+
+    def main() -> str:
+        sem = Semaphore(2)
+        sem.acquire(2)
+        go(releaser, sem)
+        with pytest.raises(Boom):
+            sem.acquire(2)
+        return repr(sem)
+
+    assert run(main) == "<Semaphore size=2 held=0 waiters=0>"
+
+
+def test_acquire_with_ctx_interrupted_leaves_the_queue() -> None:
+    def main() -> str:
+        sem = Semaphore(1)
+        sem.acquire()
+        go(crash)
+        with pytest.raises(Boom):
+            sem.acquire(1, FakeCtx())
+        return repr(sem)
+
+    assert run(main) == "<Semaphore size=1 held=1 waiters=0>"
+
+
+# -- outside run() ----------------------------------------------------------------------------------
+
+
+def test_primitives_work_on_the_implicit_scheduler_outside_run(implicit_scheduler: Scheduler) -> None:
+    events: list[str] = []
+    mu = Mutex()
+    wg = WaitGroup()
+    mu.lock()
+
+    def worker(name: str) -> None:
+        with mu:
+            events.append(name)
+
+    wg.go(worker, "a")
+    wg.go(worker, "b")
+    gosched()
+    mu.unlock()
+    wg.wait()  # the test's own greenlet parks as the main goroutine
+    assert sorted(events) == ["a", "b"]
+    assert num_goroutine() == 1
