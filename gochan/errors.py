@@ -8,7 +8,12 @@ exceptions with Go's exact texts so that searching for a message finds Go's docu
     Exception
      └── GochanError                 base of everything below
           ├── ClosedChannelError     "send on closed channel", "close of closed channel"
-          └── DeadlockError          "all goroutines are asleep - deadlock!" (carries .dump)
+          ├── DeadlockError          "all goroutines are asleep - deadlock!" (carries .dump)
+          ├── SyncError              misuse of sync: "sync: negative WaitGroup counter", ...
+          │                          (also a RuntimeError)
+          ├── CanceledError          "context canceled"
+          ├── DeadlineExceededError  "context deadline exceeded" (also a TimeoutError)
+          └── IOTimeoutError         "i/o timeout": a net deadline passed (also a TimeoutError)
 
 An exception that escapes a goroutine is *not* wrapped: it keeps its own type and gains a
 note (PEP 678) naming the goroutine and where it was started.
@@ -19,9 +24,13 @@ from __future__ import annotations
 from typing import final
 
 __all__ = [
+    "CanceledError",
     "ClosedChannelError",
+    "DeadlineExceededError",
     "DeadlockError",
     "GochanError",
+    "IOTimeoutError",
+    "SyncError",
 ]
 
 
@@ -47,3 +56,21 @@ class DeadlockError(GochanError):
         super().__init__(message)
         self.dump = dump
         self.add_note(dump)
+
+
+@final
+class SyncError(GochanError, RuntimeError):
+    """Misuse of a sync primitive, with Go's panic text ("sync: unlock of unlocked mutex", ...)."""
+
+
+class CanceledError(GochanError):
+    """Go's ``context.Canceled``: "context canceled". A context returns the same instance each time."""
+
+
+class DeadlineExceededError(GochanError, TimeoutError):
+    """Go's ``context.DeadlineExceeded``: "context deadline exceeded". Also a ``TimeoutError``."""
+
+
+@final
+class IOTimeoutError(GochanError, TimeoutError):
+    """A network operation passed its deadline: Go's ``os.ErrDeadlineExceeded`` ("i/o timeout")."""

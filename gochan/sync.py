@@ -29,7 +29,7 @@ Invariants (single scheduler thread; checked between operations):
   WaitGroup   waiters non-empty                  implies  counter > 0
   Semaphore   0 <= cur <= size;  waiters non-empty  implies  the head's n > size - cur
 
-Misuse raises ``RuntimeError`` with Go's panic texts (Go makes some of them fatal errors)::
+Misuse raises ``SyncError`` (a ``RuntimeError``) with Go's panic texts (Go makes some of them fatal errors)::
 
     "sync: negative WaitGroup counter"        WaitGroup.add / done
     "sync: unlock of unlocked mutex"          Mutex.unlock
@@ -61,6 +61,7 @@ from typing import Any, Final, Generic, Protocol, TypeVar, final
 from ._chan import Chan, RecvChan
 from ._runtime import G, current_scheduler
 from ._select import recv, select
+from .errors import SyncError
 
 __all__ = [
     "Cond",
@@ -154,12 +155,12 @@ class WaitGroup:
         """Add ``delta`` (may be negative) to the counter (Go: ``wg.Add(delta)``).
 
         Reaching zero releases every goroutine blocked in :meth:`wait`. Raises
-        RuntimeError("sync: negative WaitGroup counter") if the counter would go below zero;
+        SyncError("sync: negative WaitGroup counter") if the counter would go below zero;
         the counter is then left unchanged.
         """
         n = self._n + delta
         if n < 0:
-            raise RuntimeError(_NEGATIVE_WG)
+            raise SyncError(_NEGATIVE_WG)
         self._n = n
         if n == 0 and self._waiters:
             _wake_all(self._waiters)
@@ -253,10 +254,10 @@ class Mutex:
     def unlock(self) -> None:
         """Unlock; the longest waiter, if any, now holds the lock (Go: ``mu.Unlock()``).
 
-        Raises RuntimeError("sync: unlock of unlocked mutex") if the mutex is not locked.
+        Raises SyncError("sync: unlock of unlocked mutex") if the mutex is not locked.
         """
         if not self._locked:
-            raise RuntimeError(_UNLOCK_UNLOCKED)
+            raise SyncError(_UNLOCK_UNLOCKED)
         if self._waiters:
             g = self._waiters.popleft()  # hand-off: _locked stays True, now on g's behalf
             g.sched.ready(g)
@@ -335,10 +336,10 @@ class RWMutex:
     def r_unlock(self) -> None:
         """Release one read lock (Go: ``rw.RUnlock()``); the last reader out admits a waiting writer.
 
-        Raises RuntimeError("sync: RUnlock of unlocked RWMutex") if no read lock is held.
+        Raises SyncError("sync: RUnlock of unlocked RWMutex") if no read lock is held.
         """
         if self._readers == 0:
-            raise RuntimeError(_RUNLOCK_UNLOCKED_RW)
+            raise SyncError(_RUNLOCK_UNLOCKED_RW)
         self._readers -= 1
         g = self._pending
         if self._readers == 0 and g is not None:
@@ -380,11 +381,11 @@ class RWMutex:
         """Release the write lock (Go: ``rw.Unlock()``).
 
         Every reader that queued behind the writer is admitted, then the next writer (if any)
-        takes its turn once those readers are done. Raises RuntimeError("sync: Unlock of
+        takes its turn once those readers are done. Raises SyncError("sync: Unlock of
         unlocked RWMutex") if the write lock is not held.
         """
         if not self._writer or self._pending is not None:
-            raise RuntimeError(_UNLOCK_UNLOCKED_RW)
+            raise SyncError(_UNLOCK_UNLOCKED_RW)
         self._release()
 
     def _release(self) -> None:
@@ -713,12 +714,12 @@ class Semaphore:
     def release(self, n: int = 1) -> None:
         """Release weight ``n`` and grant queued acquires that now fit, in order (Go: ``sem.Release(n)``).
 
-        Raises RuntimeError("semaphore: released more than held") if ``n`` exceeds the weight
+        Raises SyncError("semaphore: released more than held") if ``n`` exceeds the weight
         held; nothing is released then.
         """
         _check_weight(n)
         if n > self._cur:
-            raise RuntimeError(_SEM_OVER_RELEASE)
+            raise SyncError(_SEM_OVER_RELEASE)
         self._cur -= n
         self._notify()
 

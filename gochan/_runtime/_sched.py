@@ -51,6 +51,7 @@ T = TypeVar("T")
 
 HANDOFF_LIMIT: Final = 64  # consecutive runnext hand-offs before runnext yields its slice
 POLL_EVERY: Final = 61  # _findrunnable calls between non-blocking polls of waiting fds (Go: 61)
+_TIMED_OUT: Final = object()  # what a deadline's timer readies a wait_fd goroutine with
 VIRTUAL_EPOCH: Final = 946684800.0  # a bubble's clock starts at 2000-01-01 00:00:00 UTC, as Go's synctest
 POOL_LIMIT: Final = 1024  # idle worker greenlets kept for reuse
 _INHERITED: Final = 1 << 62  # handoffs value that forbids runnext while closing
@@ -96,6 +97,7 @@ class Scheduler:
         "ticks",
         "outstanding",
         "syncwaiter",
+        "idling",
         "__weakref__",
     )
 
@@ -138,6 +140,7 @@ class Scheduler:
         # handles of other threads, signal subscriptions): while any exist, idle is not deadlock.
         self.outstanding = 0
         self.syncwaiter: G | None = None  # the goroutine in synctest.Wait, if any
+        self.idling = False  # True while blocked waiting for timers, fds or other threads
 
     # -- spawning -------------------------------------------------------------------------
 
@@ -294,7 +297,11 @@ class Scheduler:
                 self.timers.run_due(self.vnow)
                 continue
             timeout = None if when is None or self.virtual else max(0.0, when - self.clock())
-            self.get_poller().poll(timeout, self.ready)
+            self.idling = True  # for the watchdog: waiting for events is not a goroutine hogging
+            try:
+                self.get_poller().poll(timeout, self.ready)
+            finally:
+                self.idling = False
             self.now = now = self.clock()
             if self.timers:
                 self.timers.run_due(now)
@@ -331,16 +338,34 @@ class Scheduler:
         """
         self.get_poller().call_soon(fn)
 
-    def wait_fd(self, fd: int, write: bool) -> None:
-        """Park the current goroutine until ``fd`` is readable (or writable): Go's netpoll wait."""
+    def wait_fd(self, fd: int, write: bool, deadline: float | None = None) -> bool:
+        """Park until ``fd`` is readable (or writable); False if ``deadline`` passed first.
+
+        Go's netpoll wait with a deadline. ``deadline`` is on the scheduler clock.
+        """
         p = self.get_poller()
         g = self.current
         p.watch(fd, g, write)
+        rt = None if deadline is None else self.timers.add(deadline, self._fd_timeout, (fd, write, g))
         try:
-            self.park("IO wait")
+            r = self.park("IO wait")
         except BaseException:
             p.unwatch(fd, write)
             raise
+        finally:
+            if rt is not None:
+                self.timers.stop(rt)
+        return r is not _TIMED_OUT
+
+    def _fd_timeout(self, arg: object) -> None:
+        fd: int
+        write: bool
+        g: G
+        fd, write, g = arg  # type: ignore[misc]  # the tuple wait_fd armed the timer with
+        p = self.get_poller()
+        if (p.writers if write else p.readers).get(fd) is g:  # still waiting: not readied by the fd
+            p.unwatch(fd, write)
+            self.ready(g, _TIMED_OUT)
 
     def sleep_until(self, when: float) -> None:
         """Park the current goroutine until the scheduler clock reaches ``when`` (Go's timeSleep)."""

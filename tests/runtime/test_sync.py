@@ -11,6 +11,7 @@ import pytest
 
 from gochan import Chan, DeadlockError, dump_goroutines, go, gosched, num_goroutine, run, sync
 from gochan._runtime import Scheduler
+from gochan.errors import SyncError
 from gochan.sync import Cond, Mutex, Once, RWMutex, Semaphore, WaitGroup, once_func, once_value
 
 NEGATIVE_WG = r"^sync: negative WaitGroup counter$"
@@ -138,10 +139,10 @@ def test_counter_reaching_zero_releases_every_waiter() -> None:
 def test_negative_counter_raises_go_text_and_leaves_the_counter_alone() -> None:
     def main() -> None:
         wg = WaitGroup()
-        with pytest.raises(RuntimeError, match=NEGATIVE_WG):
+        with pytest.raises(SyncError, match=NEGATIVE_WG):
             wg.done()
         wg.add(1)
-        with pytest.raises(RuntimeError, match=NEGATIVE_WG):
+        with pytest.raises(SyncError, match=NEGATIVE_WG):
             wg.add(-2)
         assert repr(wg) == "<WaitGroup counter=1 waiters=0>"
 
@@ -277,11 +278,11 @@ def test_try_lock_succeeds_only_when_unlocked() -> None:
 def test_unlock_of_unlocked_mutex_raises_go_text() -> None:
     def main() -> None:
         mu = Mutex()
-        with pytest.raises(RuntimeError, match=UNLOCK_UNLOCKED):
+        with pytest.raises(SyncError, match=UNLOCK_UNLOCKED):
             mu.unlock()
         mu.lock()
         mu.unlock()
-        with pytest.raises(RuntimeError, match=UNLOCK_UNLOCKED):
+        with pytest.raises(SyncError, match=UNLOCK_UNLOCKED):
             mu.unlock()
 
     run(main)
@@ -450,16 +451,16 @@ def test_with_rw_is_the_write_lock_and_reading_is_a_read_lock() -> None:
 def test_rw_unlock_misuse_raises_go_texts() -> None:
     def main() -> None:
         rw = RWMutex()
-        with pytest.raises(RuntimeError, match=RUNLOCK_UNLOCKED):
+        with pytest.raises(SyncError, match=RUNLOCK_UNLOCKED):
             rw.r_unlock()
-        with pytest.raises(RuntimeError, match=UNLOCK_UNLOCKED_RW):
+        with pytest.raises(SyncError, match=UNLOCK_UNLOCKED_RW):
             rw.unlock()
         rw.r_lock()
-        with pytest.raises(RuntimeError, match=UNLOCK_UNLOCKED_RW):
+        with pytest.raises(SyncError, match=UNLOCK_UNLOCKED_RW):
             rw.unlock()  # a read lock is not a write lock
         rw.r_unlock()
         rw.lock()
-        with pytest.raises(RuntimeError, match=RUNLOCK_UNLOCKED):
+        with pytest.raises(SyncError, match=RUNLOCK_UNLOCKED):
             rw.r_unlock()  # a write lock is not a read lock
         rw.unlock()
 
@@ -885,7 +886,7 @@ def test_cond_waits_with_a_read_locker() -> None:
 def test_cond_wait_without_holding_the_lock_raises_and_leaves_no_waiter() -> None:
     def main() -> None:
         c = Cond(Mutex())
-        with pytest.raises(RuntimeError, match=UNLOCK_UNLOCKED):
+        with pytest.raises(SyncError, match=UNLOCK_UNLOCKED):
             c.wait()
         assert repr(c) == "<Cond waiters=0>"
 
@@ -950,10 +951,10 @@ def test_semaphore_acquire_release_and_try_acquire() -> None:
 def test_release_more_than_held_raises_go_text_and_releases_nothing() -> None:
     def main() -> str:
         sem = Semaphore(3)
-        with pytest.raises(RuntimeError, match=SEM_OVER_RELEASE):
+        with pytest.raises(SyncError, match=SEM_OVER_RELEASE):
             sem.release()
         sem.acquire(2)
-        with pytest.raises(RuntimeError, match=SEM_OVER_RELEASE):
+        with pytest.raises(SyncError, match=SEM_OVER_RELEASE):
             sem.release(3)
         return repr(sem)
 
