@@ -183,16 +183,16 @@ class Chan(SendChan[T], RecvChan[T]):
         rq = self._recvq
         while rq:  # hand the value straight to a parked receiver (sendDirect); inlined: hot path
             w = rq.popleft()
+            w.val = value
+            w.ok = True
             if w.isselect:
                 g: G = w.g  # type: ignore[union-attr]  # isselect tells a SelWaiter from a G
                 if g.selectdone:
                     continue  # stale: its select already fired on another case
                 g.selectdone = True
+                g.sched.ready(g, w)  # the select learns which case fired from park's result
             else:
-                g = w  # type: ignore[assignment]  # see above
-            w.val = value
-            w.ok = True
-            g.sched.ready(g, w)
+                w.sched.ready(w)  # type: ignore[union-attr,arg-type]  # w is a G here
             return
         if len(self._buf) < self._cap:
             self._buf.append(value)
@@ -253,12 +253,12 @@ class Chan(SendChan[T], RecvChan[T]):
                 if g.selectdone:
                     continue  # stale: its select already fired on another case
                 g.selectdone = True
+                g.sched.ready(g, w)  # the select learns which case fired from park's result
             else:
-                g = w  # type: ignore[assignment]  # see above
+                w.sched.ready(w)  # type: ignore[union-attr,arg-type]  # w is a G here
             got = w.val
             w.val = None
             w.ok = True
-            g.sched.ready(g, w)
             return got  # type: ignore[return-value]  # a send waiter's val is a T
         if self._closed:
             return self._zero

@@ -52,7 +52,7 @@ T7 = TypeVar("T7")
 
 if TYPE_CHECKING:
 
-    class Case(tuple[Any, bool, Any], Generic[T]):
+    class Case(tuple[object, bool, object], Generic[T]):
         """One select case carrying values of type ``T`` (a receive) or ``None`` (a send)."""
 
 else:
@@ -121,6 +121,7 @@ def select(*cases: Case[Any], default: bool = False) -> tuple[int, object, bool]
     case (when ``default=True`` and nothing is ready) ``(-1, None, False)``. With no cases and
     no default it blocks forever, as Go's ``select {}``.
     """
+    ch: Any  # a Chan of any element type, or None (cases are typed for the caller, not for us)
     n = len(cases)
     if n == 1 and not default:
         return _single(cases[0])
@@ -169,6 +170,7 @@ def select(*cases: Case[Any], default: bool = False) -> tuple[int, object, bool]
 
 def _single(case: Case[Any]) -> tuple[int, object, bool]:
     """A one-case select without default is the plain operation (as Go's compiler lowers it)."""
+    ch: Any
     ch, issend, value = case
     if ch is None:
         s = _tls.sched or current_scheduler()
@@ -182,6 +184,7 @@ def _single(case: Case[Any]) -> tuple[int, object, bool]:
 
 
 def _park_all(s: Any, cases: tuple[Case[Any], ...]) -> tuple[int, object, bool]:
+    ch: Any
     g = s.current
     g.selectdone = False
     ws: list[SelWaiter] | None = g.selws

@@ -220,9 +220,7 @@ class Scheduler:
             if glet is None:
                 glet = self._worker_for()
             glet.switch()  # no argument: cheaper; a fresh worker reads self.current
-        p = g.param
-        g.param = None
-        return p
+        return g.param  # not cleared: every ready() overwrites it
 
     def gosched(self) -> None:
         """Yield: the current goroutine goes to the tail of the run queue (Go's Gosched)."""
@@ -434,7 +432,7 @@ class Scheduler:
                 return
             # goexit: release the goroutine, then run the next one here or hand the greenlet back.
             del allg[g.id]
-            g.glet = g.fn = None
+            g.glet = g.fn = g.selws = g.param = None  # drop references (and the G <-> SelWaiter cycle)
             g.args = ()
             g.kwargs = {}
             nxt = self.runnext
