@@ -155,8 +155,10 @@ def select(*cases: Case[Any], default: bool = False) -> tuple[int, object, bool]
         if issend:
             ch.try_send(value)  # cannot block; raises "send on closed channel" when closed
             return (hit, None, True)
-        v, ok = ch.recv_ok()  # cannot block
-        return (hit, v, ok)
+        if ch._buf or ch._closed:
+            v, ok = ch.recv_ok()  # cannot block
+            return (hit, v, ok)
+        return (hit, ch.recv(), True)  # a live sender is waiting: recv takes its value
     # 2. default
     if default:
         return (-1, None, False)
@@ -200,7 +202,6 @@ def _park_all(s: Any, cases: tuple[Case[Any], ...]) -> tuple[int, object, bool]:
                 w = SelWaiter()
                 w.g = g
                 ws.append(w)
-            w.ch = ch
             w.idx = i
             w.issend = issend
             w.val = value
@@ -225,7 +226,8 @@ def _park_all(s: Any, cases: tuple[Case[Any], ...]) -> tuple[int, object, bool]:
                     w.q.remove(w)
                 except ValueError:
                     pass
-            w.ch = w.q = None
+                w.val = None
+            w.q = None
     idx = fired.idx
     v = fired.val
     fired.val = None

@@ -74,13 +74,12 @@ class G:
 class SelWaiter:
     """One case of a parked select, queued on that case's channel (Go's ``sudog`` with isSelect)."""
 
-    __slots__ = ("g", "ch", "q", "idx", "issend", "val", "ok")
+    __slots__ = ("g", "q", "idx", "issend", "val", "ok")
 
     isselect = True
 
     g: G
-    ch: Any  # the Chan this waiter is queued on (Any: records are shared by every Chan[T])
-    q: Any  # that channel's sendq or recvq, where this record waits
+    q: Any  # the sendq or recvq of the case's channel, where this record waits
     idx: int  # the case's index in the select call
     issend: bool
     val: object  # send case: the value to send; receive case: the value received
