@@ -219,15 +219,8 @@ class Chan(SendChan[T], RecvChan[T]):
         """
         if self._closed:
             raise ClosedChannelError(_SEND_CLOSED)
-        if self._recvq:
-            w = _pop_live(self._recvq)
-            if w is not None:
-                w.val = value
-                w.ok = True
-                _wake(w)
-                return True
-        if len(self._buf) < self._cap:
-            self._buf.append(value)
+        if len(self._buf) < self._cap or (self._recvq and _live_head(self._recvq)):
+            self.send(value)  # cannot block now
             return True
         return False
 
@@ -262,18 +255,7 @@ class Chan(SendChan[T], RecvChan[T]):
             return got  # type: ignore[return-value]  # a send waiter's val is a T
         if self._closed:
             return self._zero
-        s = _tls.sched or current_scheduler()
-        g = s.current
-        g.ok = False
-        self._recvq.append(g)
-        try:
-            s.park("chan receive")
-        except BaseException:
-            self._unqueue(self._recvq, g)
-            raise
-        got = g.val
-        g.val = None
-        return got  # type: ignore[return-value]  # the waker stored a T or the zero value
+        return self._park_recv()[0]
 
     def recv_ok(self) -> tuple[T, Literal[True]] | tuple[T | None, Literal[False]]:
         """Receive ``(value, ok)``; ``ok`` is False only for the zero value of a closed, drained channel.
@@ -286,14 +268,8 @@ class Chan(SendChan[T], RecvChan[T]):
             if self._sendq:
                 self._refill()
             return v, True
-        if self._sendq:
-            w = _pop_live(self._sendq)
-            if w is not None:
-                v = w.val  # type: ignore[assignment]  # a send waiter's val is a T
-                w.val = None
-                w.ok = True
-                _wake(w)
-                return v, True
+        if self._sendq and _live_head(self._sendq):
+            return self.recv(), True  # type: ignore[return-value]  # recv takes the waiting sender's T
         if self._closed:
             return self._zero, False
         return self._park_recv()

@@ -1,13 +1,16 @@
 """The poller: Go's netpoller plus the scheduler's door for other OS threads.
 
 Design: a ``selectors`` selector holds the file descriptors goroutines wait on (one reader and
-one writer per fd, as Go's pollDesc) and the read end of a wake-up socket pair. Other threads,
+one writer per fd, as Go's pollDesc) and the read end of a wake-up socket pair. An fd stays
+registered after its waiter woke (it is usually waited on again at once); the first event that
+finds no waiter shrinks the registration, and ``forget`` drops it before the fd is closed. Other threads,
 and signal handlers, never touch scheduler state: they append a callback to ``pending`` (a
 deque: appends are atomic under the GIL) and write one byte to the wake-up socket, which ends
 the scheduler's idle wait. The scheduler drains ``pending`` on its own thread.
 
 Invariants:
   readers[fd] / writers[fd] is the G parked waiting for that fd, and fd is registered for it
+  (the registration may also cover directions nobody waits for; see poll)
   a callback in pending runs exactly once, on the scheduler's thread
 """
 
@@ -63,14 +66,34 @@ class Poller:
                 "serialise access to a file descriptor (one reader and one writer at a time)"
             )
         table[fd] = g
+        want = selectors.EVENT_WRITE if write else selectors.EVENT_READ
+        try:
+            if self.sel.get_key(fd).events & want:
+                return  # still registered from an earlier wait
+        except KeyError:
+            pass
         self._update(fd)
 
     def unwatch(self, fd: int, write: bool) -> None:
-        """Forget the waiter for ``fd`` in that direction (after it woke, or on undo)."""
+        """Forget the waiter for ``fd`` in that direction (after it woke, or on undo).
+
+        The fd stays registered with the selector: a socket is usually waited on again soon, and
+        keeping it saves two system calls per wait. An event for an fd nobody waits for shrinks
+        the registration then (see ``poll``).
+        """
         (self.writers if write else self.readers).pop(fd, None)
-        self._update(fd)
+
+    def forget(self, fd: int) -> None:
+        """Drop ``fd`` from the selector before it is closed (Go's netpollclose)."""
+        self.readers.pop(fd, None)
+        self.writers.pop(fd, None)
+        try:
+            self.sel.unregister(fd)
+        except (KeyError, ValueError, OSError):
+            pass
 
     def _update(self, fd: int) -> None:
+        """Register ``fd`` for exactly the directions that have a waiter (none: unregister)."""
         events = (selectors.EVENT_READ if fd in self.readers else 0) | (
             selectors.EVENT_WRITE if fd in self.writers else 0
         )
@@ -80,10 +103,17 @@ class Poller:
             if events:
                 self.sel.register(fd, events, None)
             return
-        if events == 0:
-            self.sel.unregister(fd)
-        elif events != key.events:
-            self.sel.modify(fd, events, None)
+        if events == key.events:
+            return
+        try:
+            if events == 0:
+                self.sel.unregister(fd)
+            else:
+                self.sel.modify(fd, events, None)
+        except OSError:  # the fd was closed (and maybe reused) while registered: start afresh
+            self.forget(fd)
+            if events:
+                self.sel.register(fd, events, None)
 
     def poll(self, timeout: float | None, ready: Callable[[G, object], None]) -> None:
         """Wait up to ``timeout`` seconds (None: forever) for fds or a wake-up; ready the waiters.
@@ -99,11 +129,19 @@ class Poller:
                     pass
                 continue
             fd = key.fd
-            if events & selectors.EVENT_READ and fd in self.readers:
-                ready(self.readers.pop(fd), events)
-            if events & selectors.EVENT_WRITE and fd in self.writers:
-                ready(self.writers.pop(fd), events)
-            self._update(fd)
+            stale = False
+            if events & selectors.EVENT_READ:
+                if fd in self.readers:
+                    ready(self.readers.pop(fd), events)
+                else:
+                    stale = True
+            if events & selectors.EVENT_WRITE:
+                if fd in self.writers:
+                    ready(self.writers.pop(fd), events)
+                else:
+                    stale = True
+            if stale:  # nobody waits for this direction any more: stop asking for it
+                self._update(fd)
         self.run_pending()
 
     def run_pending(self) -> None:

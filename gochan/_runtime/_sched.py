@@ -198,7 +198,7 @@ class Scheduler:
         if old is not None:
             self.runq.append(old)
 
-    def park(self, reason: str) -> object:
+    def park(self, reason: str | None) -> object:
         """Block the current goroutine until ``ready`` is called on it; return ready's param.
 
         The caller must already have published the goroutine where a waker will find it (a
@@ -224,20 +224,8 @@ class Scheduler:
 
     def gosched(self) -> None:
         """Yield: the current goroutine goes to the tail of the run queue (Go's Gosched)."""
-        g = self.current
-        self.runq.append(g)
-        nxt = self.runnext
-        if nxt is not None and self.handoffs < HANDOFF_LIMIT:
-            self.runnext = None
-            self.handoffs += 1
-        else:
-            nxt = self._findrunnable()
-        if nxt is not g:
-            self.current = nxt
-            glet = nxt.glet
-            if glet is None:
-                glet = self._worker_for()
-            glet.switch()
+        self.runq.append(self.current)
+        self.park(None)  # runnable, not waiting: no wait reason
 
     # -- finding work -------------------------------------------------------------------------
 
@@ -354,6 +342,25 @@ class Scheduler:
             if rt is not None:
                 self.timers.stop(rt)
         return r is not _TIMED_OUT
+
+    def forget_fd(self, fd: int) -> None:
+        """Drop ``fd`` from the poller before it is closed (Go's netpollclose)."""
+        if self.poller is not None:
+            self.poller.forget(fd)
+
+    def unblock_fd(self, fd: int, write: bool) -> bool:
+        """Wake the goroutine waiting in ``wait_fd`` on ``fd`` in that direction, if any.
+
+        Go's netpollunblock (used on close and deadline changes). Its ``wait_fd`` returns True;
+        the caller re-checks why it woke. Returns whether a goroutine was woken.
+        """
+        p = self.poller
+        g = None if p is None else (p.writers if write else p.readers).get(fd)
+        if g is None:  # not waiting, or already readied by the fd or its timer
+            return False
+        p.unwatch(fd, write)  # type: ignore[union-attr]  # g is not None, so p is not None
+        self.ready(g)
+        return True
 
     def _fd_timeout(self, arg: object) -> None:
         fd: int
