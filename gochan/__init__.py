@@ -15,18 +15,41 @@ The everyday API::
 from __future__ import annotations
 
 from ._chan import Chan, RecvChan, SendChan
-from ._runtime import dump_goroutines, go, gosched, num_goroutine, run
+from ._runtime import (
+    ThreadBridge,
+    dump_goroutines,
+    go,
+    gosched,
+    num_goroutine,
+    run,
+    set_max_threads,
+    thread_bridge,
+    to_thread,
+)
 from ._select import Case, recv, select, send
-from .errors import ClosedChannelError, DeadlockError, GochanError
+from .errors import (
+    CanceledError,
+    ClosedChannelError,
+    DeadlineExceededError,
+    DeadlockError,
+    GochanError,
+    IOTimeoutError,
+    SyncError,
+)
 
 __all__ = [
+    "CanceledError",
     "Case",
     "Chan",
     "ClosedChannelError",
+    "DeadlineExceededError",
     "DeadlockError",
     "GochanError",
+    "IOTimeoutError",
     "RecvChan",
     "SendChan",
+    "SyncError",
+    "ThreadBridge",
     "dump_goroutines",
     "go",
     "gosched",
@@ -35,6 +58,9 @@ __all__ = [
     "run",
     "select",
     "send",
+    "set_max_threads",
+    "thread_bridge",
+    "to_thread",
 ]
 
 __version__ = "0.1.0"

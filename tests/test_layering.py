@@ -76,4 +76,4 @@ def test_only_the_runtime_imports_greenlet() -> None:
     }
     outside = {u for u in users if not u.startswith("_runtime")}
     assert "_runtime/_sched.py" in users
-    assert outside in (set(), {"watchdog.py"})  # the watchdog installs greenlet.settrace
+    assert outside == set()

@@ -5,13 +5,18 @@ from __future__ import annotations
 import gochan
 
 EXPECTED = {
+    "CanceledError",
     "Case",
     "Chan",
     "ClosedChannelError",
+    "DeadlineExceededError",
     "DeadlockError",
     "GochanError",
+    "IOTimeoutError",
     "RecvChan",
     "SendChan",
+    "SyncError",
+    "ThreadBridge",
     "dump_goroutines",
     "go",
     "gosched",
@@ -20,6 +25,9 @@ EXPECTED = {
     "run",
     "select",
     "send",
+    "set_max_threads",
+    "thread_bridge",
+    "to_thread",
 }
 
 
@@ -43,3 +51,9 @@ def test_errors_form_the_documented_hierarchy() -> None:
     assert issubclass(gochan.GochanError, Exception)
     assert issubclass(gochan.ClosedChannelError, gochan.GochanError)
     assert issubclass(gochan.DeadlockError, gochan.GochanError)
+    assert issubclass(gochan.SyncError, gochan.GochanError)
+    assert issubclass(gochan.SyncError, RuntimeError)
+    assert issubclass(gochan.CanceledError, gochan.GochanError)
+    assert issubclass(gochan.DeadlineExceededError, gochan.GochanError)
+    assert issubclass(gochan.DeadlineExceededError, TimeoutError)
+    assert issubclass(gochan.IOTimeoutError, TimeoutError)

@@ -8,6 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import greenlet
+
+from ._dump import goroutine_block
 from ._g import G, SelWaiter
 from ._sched import HANDOFF_LIMIT, Scheduler, _tls, current_scheduler, run, run_in
 from ._threads import ThreadBridge, set_max_threads, thread_bridge, to_thread
@@ -19,6 +22,9 @@ __all__ = [
     "SelWaiter",
     "ThreadBridge",
     "current_scheduler",
+    "get_switch_trace",
+    "goroutine_block",
+    "set_switch_trace",
     "dump_goroutines",
     "go",
     "gosched",
@@ -54,3 +60,21 @@ def num_goroutine() -> int:
 def dump_goroutines() -> str:
     """Every goroutine's state and stack in Go's format (what Go prints on ``SIGQUIT``)."""
     return (_tls.sched or current_scheduler()).dump()
+
+
+SwitchTrace = Callable[..., object]  # called as fn(event, (origin, target)); event is "switch" or "throw"
+
+
+def set_switch_trace(fn: SwitchTrace | None) -> SwitchTrace | None:
+    """Install ``fn(event, (origin, target))`` to run on every greenlet switch of this thread.
+
+    Returns the previous trace function. Used by the opt-in watchdog; costs nothing when unset.
+    """
+    prev: SwitchTrace | None = greenlet.settrace(fn)
+    return prev
+
+
+def get_switch_trace() -> SwitchTrace | None:
+    """The switch trace function of this thread, or None."""
+    fn: SwitchTrace | None = greenlet.gettrace()
+    return fn

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ._g import G
     from ._sched import Scheduler
 
-__all__ = ["dump_all"]
+__all__ = ["dump_all", "goroutine_block"]
 
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _MAX_FRAMES = 100  # Go elides frames past 100
@@ -78,32 +78,38 @@ def _header(s: Scheduler, g: G) -> str:
     return f"goroutine {g.id} [{state}]:"
 
 
-def _stack(s: Scheduler, g: G, run_code: CodeType) -> list[str]:
-    if g is s.current:
-        frame: FrameType | None = sys._getframe(1)
-    elif g.glet is not None:
+def _stack(s: Scheduler, g: G, frame: FrameType | None) -> list[str]:
+    if frame is None and g is s.current:
+        frame = sys._getframe(2)
+    elif frame is None and g.glet is not None:
         frame = g.glet.gr_frame
-    else:  # not started yet: show where its function begins, as Go does for a runnable G
+    elif frame is None:  # not started yet: show where its function begins, as Go does for a runnable G
         fn = g.fn
         code = getattr(fn, "__code__", None)
         if code is None:
             return [f"{getattr(fn, '__qualname__', repr(fn))}(...)"]
         return [f"{_module_of(code)}.{code.co_qualname}(...)", f"\t{code.co_filename}:{code.co_firstlineno}"]
-    return _frame_lines(frame, run_code if g is s.main else None)
+    from ._sched import run_in
+
+    return _frame_lines(frame, run_in.__code__ if g is s.main else None)
+
+
+def goroutine_block(s: Scheduler, g: G, frame: FrameType | None = None, state: str | None = None) -> str:
+    """One goroutine's block of a dump: header, stack, ``created by``.
+
+    ``frame`` overrides where the stack starts (the watchdog passes the running thread's frame);
+    ``state`` overrides the bracketed state (default: running, runnable or its wait reason).
+    """
+    header = _header(s, g) if state is None else f"goroutine {g.id} [{state}]:"
+    lines = [header, *_stack(s, g, frame)]
+    if g.cr_code is not None:
+        lines.append(f"created by {_module_of(g.cr_code)}.{g.cr_code.co_qualname} in goroutine {g.cr_goid}")
+        lines.append(f"\t{g.cr_code.co_filename}:{g.cr_line}")
+    return "\n".join(lines)
 
 
 def dump_all(s: Scheduler) -> str:
     """The dump of every goroutine of ``s``, blocks separated by blank lines."""
-    from ._sched import run_in
-
-    run_code = run_in.__code__
     # The running goroutine first, as Go's dumps do; a deadlock dump has none running: by id.
     order = sorted(s.allg.values(), key=lambda g: (g is not s.current or g.waitreason is not None, g.id))
-    blocks = []
-    for g in order:
-        lines = [_header(s, g), *_stack(s, g, run_code)]
-        if g.cr_code is not None:
-            lines.append(f"created by {_module_of(g.cr_code)}.{g.cr_code.co_qualname} in goroutine {g.cr_goid}")
-            lines.append(f"\t{g.cr_code.co_filename}:{g.cr_line}")
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks) + "\n"
+    return "\n\n".join(goroutine_block(s, g) for g in order) + "\n"
