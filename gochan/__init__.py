@@ -27,6 +27,7 @@ from ._runtime import (
     to_thread,
 )
 from ._select import Case, recv, select, send
+from ._time import Ticker, Timer, after, after_func, new_ticker, new_timer, now, since, sleep, tick, until
 from .errors import (
     CanceledError,
     ClosedChannelError,
@@ -50,17 +51,28 @@ __all__ = [
     "SendChan",
     "SyncError",
     "ThreadBridge",
+    "Ticker",
+    "Timer",
+    "after",
+    "after_func",
     "dump_goroutines",
     "go",
     "gosched",
+    "new_ticker",
+    "new_timer",
+    "now",
     "num_goroutine",
     "recv",
     "run",
     "select",
     "send",
     "set_max_threads",
+    "since",
+    "sleep",
     "thread_bridge",
+    "tick",
     "to_thread",
+    "until",
 ]
 
 __version__ = "0.1.0"

@@ -126,7 +126,7 @@ class Chan(SendChan[T], RecvChan[T]):
     A channel belongs to no scheduler; it must only be used from one OS thread at a time.
     """
 
-    __slots__ = ("_buf", "_cap", "_recvq", "_sendq", "_closed", "_zero")
+    __slots__ = ("_buf", "_cap", "_recvq", "_sendq", "_closed", "_zero", "__weakref__")
 
     _buf: deque[T]
     _recvq: deque[Waiter]

@@ -5,6 +5,17 @@ from __future__ import annotations
 import gochan
 
 EXPECTED = {
+    "Ticker",
+    "Timer",
+    "after",
+    "after_func",
+    "new_ticker",
+    "new_timer",
+    "now",
+    "since",
+    "sleep",
+    "tick",
+    "until",
     "CanceledError",
     "Case",
     "Chan",

@@ -50,6 +50,7 @@ __all__ = ["HANDOFF_LIMIT", "Scheduler", "current_scheduler", "run"]
 T = TypeVar("T")
 
 HANDOFF_LIMIT: Final = 64  # consecutive runnext hand-offs before runnext yields its slice
+MAX_WAIT: Final = 3600.0  # longest single idle wait: epoll rejects timeouts past ~24.8 days
 POLL_EVERY: Final = 61  # _findrunnable calls between non-blocking polls of waiting fds (Go: 61)
 _TIMED_OUT: Final = object()  # what a deadline's timer readies a wait_fd goroutine with
 VIRTUAL_EPOCH: Final = 946684800.0  # a bubble's clock starts at 2000-01-01 00:00:00 UTC, as Go's synctest
@@ -282,7 +283,7 @@ class Scheduler:
                 self.now = self.vnow
                 self.timers.run_due(self.vnow)
                 continue
-            timeout = None if when is None or self.virtual else max(0.0, when - self.clock())
+            timeout = None if when is None or self.virtual else min(MAX_WAIT, max(0.0, when - self.clock()))
             self.idling = True  # for the watchdog: waiting for events is not a goroutine hogging
             try:
                 self.get_poller().poll(timeout, self.ready)
