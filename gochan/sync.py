@@ -100,6 +100,29 @@ class Locker(Protocol):
     def unlock(self) -> None: ...
 
 
+class _WithLock:
+    """``with x:`` locks on entry and unlocks on exit, for every Locker below."""
+
+    __slots__ = ()
+
+    def lock(self) -> None:
+        raise NotImplementedError
+
+    def unlock(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> None:
+        self.lock()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.unlock()
+
+
 class Context(Protocol):
     """What :meth:`Semaphore.acquire` needs from a context (Go: ``context.Context``).
 
@@ -210,7 +233,7 @@ class WaitGroup:
 
 
 @final
-class Mutex:
+class Mutex(_WithLock):
     """A mutual exclusion lock (Go: ``sync.Mutex``); ``with mu:`` locks and unlocks.
 
     Fair: an unlock with goroutines waiting hands the lock directly to the one that has waited
@@ -264,23 +287,12 @@ class Mutex:
         else:
             self._locked = False
 
-    def __enter__(self) -> None:
-        self.lock()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.unlock()
-
 
 # -- RWMutex -------------------------------------------------------------------------------------
 
 
 @final
-class RWMutex:
+class RWMutex(_WithLock):
     """A reader/writer lock (Go: ``sync.RWMutex``): many readers or one writer.
 
     ``with rw:`` holds the write lock; ``with rw.reading():`` holds a read lock. As in Go, a
@@ -413,20 +425,9 @@ class RWMutex:
         """Hold a read lock for a ``with`` block: ``with rw.reading(): ...``."""
         return _RLocker(self)
 
-    def __enter__(self) -> None:
-        self.lock()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.unlock()
-
 
 @final
-class _RLocker:
+class _RLocker(_WithLock):
     """The read side of an RWMutex as a Locker and a context manager (Go's ``rlocker``)."""
 
     __slots__ = ("_rw",)
@@ -438,17 +439,6 @@ class _RLocker:
         self._rw.r_lock()
 
     def unlock(self) -> None:
-        self._rw.r_unlock()
-
-    def __enter__(self) -> None:
-        self._rw.r_lock()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
         self._rw.r_unlock()
 
 
