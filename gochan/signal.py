@@ -71,15 +71,19 @@ from functools import partial
 from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Final, TypeAlias, final
 
+from . import context
+from ._chan import Chan
 from ._runtime import current_scheduler
 from ._runtime._sched import _tls
+from ._select import recv, select
+from .context import Cancelable, CancelFunc, Context
 from .errors import ClosedChannelError
 
 if TYPE_CHECKING:
     from ._chan import SendChan
     from ._runtime import Scheduler
 
-__all__ = ["Signals", "catchable", "ignore", "ignored", "notify", "reset", "stop"]
+__all__ = ["Signals", "catchable", "ignore", "ignored", "notify", "notify_context", "reset", "stop"]
 
 Signals = _signal.Signals  # what a notified channel receives; re-exported for annotations
 
@@ -197,20 +201,35 @@ def ignored(signum: int) -> bool:
     return _signal.getsignal(signum) == _signal.SIG_IGN
 
 
-# -- notify_context (to do) -----------------------------------------------------------------------
-# Go's ``signal.NotifyContext(parent, signals...) (ctx, stop)`` belongs here, built on gochan.context's
-# ``with_cancel(parent) -> (ctx, cancel)``; it is not written yet. Its shape, as Go's:
-#
-#   def notify_context(parent: Context, *signums: int) -> tuple[Context, Callable[[], None]]:
-#       ctx, cancel = context.with_cancel(parent)  # newer Go: a cancel cause naming the signal
-#       ch: Chan[Signals] = Chan(1)
-#       notify(ch, *signums)
-#       if ctx.err() is None:
-#           go(watch): select(recv(ch), recv(ctx.done())), then cancel()
-#       def stop_fn() -> None: cancel(); stop(ch)   # Go's stop: unregisters, ends the context
-#       return ctx, stop_fn
-#
-# Spawn ``watch`` with ``s.spawn(..., where=notify_context's caller)`` so dumps name the user's call.
+# -- notify_context --------------------------------------------------------------------------------
+
+
+def notify_context(parent: Context, *signums: int) -> Cancelable[CancelFunc]:
+    """A child of ``parent`` that is cancelled when one of ``signums`` arrives (Go: ``signal.NotifyContext``).
+
+    The context is also done when ``parent`` is, or when the returned ``stop`` is called; ``stop``
+    unregisters the signals (like :func:`stop`) and cancels the context — call it as soon as the
+    context is no longer needed (``with notify_context(parent, SIGINT) as (ctx, stop):``).
+    Main thread only.
+    """
+    _require_main_thread("notify_context")
+    f = sys._getframe(1)
+    ctx, cancel = context.with_cancel(parent)
+    ch: Chan[Signals] = Chan(1)
+    notify(ch, *signums)
+    if ctx.err() is None:
+
+        def watch() -> None:
+            select(recv(ch), recv(ctx.done()))
+            cancel()
+
+        current_scheduler().spawn(watch, (), {}, 0, (f.f_code, f.f_lineno))
+
+    def stop_fn() -> None:
+        cancel()
+        stop(ch)
+
+    return Cancelable(ctx, stop_fn)
 
 
 # -- the handler and the delivery ----------------------------------------------------------------

@@ -418,3 +418,58 @@ def test_signals_keep_working_in_the_implicit_scheduler(implicit_scheduler: Sche
     assert ch.recv() is USR2
     gosignal.stop(ch)
     assert implicit_scheduler.outstanding == 0
+
+
+# -- notify_context --------------------------------------------------------------------------------
+
+
+def test_notify_context_is_cancelled_when_the_signal_arrives() -> None:
+    from gochan import context
+
+    def main() -> tuple[bool, bool, object]:
+        ctx, stop = gosignal.notify_context(context.background(), USR1)
+        done = ctx.done()
+        assert done is not None
+        before = done.try_recv() is not None
+        kill(USR1)
+        done.recv()  # the watcher goroutine cancels the context on delivery
+        stop()
+        return before, ctx.err() is context.CANCELED, signal.getsignal(USR1)
+
+    prev = signal.getsignal(USR1)
+    before, canceled, handler_after_stop = run(main)
+    assert (before, canceled) == (False, True)
+    assert handler_after_stop == prev
+
+
+def test_notify_context_stop_cancels_and_unregisters() -> None:
+    from gochan import context
+
+    def main() -> None:
+        ctx, stop = gosignal.notify_context(context.background(), USR2)
+        assert ctx.err() is None
+        stop()
+        assert ctx.err() is context.CANCELED
+        assert not gosignal._subs  # unregistered: nothing keeps the program alive any more
+        ch: Chan[int] = Chan()
+        ch.recv()  # so this is a deadlock again, not a wait for signals
+
+    with pytest.raises(DeadlockError):
+        run(main)
+
+
+def test_notify_context_follows_its_parent_and_works_as_a_with_block() -> None:
+    from gochan import context
+
+    def main() -> list[object]:
+        parent, cancel = context.with_cancel(context.background())
+        with gosignal.notify_context(parent, USR1) as (ctx, _stop):
+            cancel()
+            done = ctx.done()
+            assert done is not None
+            done.recv()
+            errs: list[object] = [ctx.err()]
+        errs.append(bool(gosignal._subs))  # the with block's exit called stop
+        return errs
+
+    assert run(main) == [context.CANCELED, False]
