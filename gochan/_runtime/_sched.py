@@ -49,9 +49,10 @@ __all__ = ["HANDOFF_LIMIT", "Scheduler", "current_scheduler", "run"]
 
 T = TypeVar("T")
 
-HANDOFF_LIMIT: Final = 64  # consecutive runnext hand-offs before runnext yields its slice
+HANDOFF_LIMIT: Final = 64  # quick picks (runnext inheriting the slice, or the queue's head) between looks for events
 MAX_WAIT: Final = 3600.0  # longest single idle wait: epoll rejects timeouts past ~24.8 days
 POLL_EVERY: Final = 61  # _findrunnable calls between non-blocking polls of waiting fds (Go: 61)
+_NO_KWARGS: Final[dict[str, Any]] = {}  # shared by goroutines started without keyword arguments
 _TIMED_OUT: Final = object()  # what a deadline's timer readies a wait_fd goroutine with
 VIRTUAL_EPOCH: Final = 946684800.0  # a bubble's clock starts at 2000-01-01 00:00:00 UTC, as Go's synctest
 POOL_LIMIT: Final = 1024  # idle worker greenlets kept for reuse
@@ -85,6 +86,7 @@ class Scheduler:
         "allg",
         "free",
         "starter",
+        "gfree",
         "rng",
         "rand",
         "nextid",
@@ -126,6 +128,7 @@ class Scheduler:
         self.allg: Final[dict[int, G]] = {1: main}
         self.free: Final[list[greenlet]] = []
         self.starter: greenlet | None = None  # creates new worker greenlets: see _starter
+        self.gfree: Final[list[G]] = []  # records of finished goroutines, reused by spawn
         self.rng: Final = random.Random(seed)
         self.rand: Final = self.rng.random  # bound once: select calls it on its hot path
         self.nextid = 2
@@ -160,19 +163,22 @@ class Scheduler:
         """
         if self.closed:
             raise GreenletExit("goroutine started after its program ended")
-        g = G()
+        gfree = self.gfree
+        if gfree:  # a finished goroutine's record (Go's gfget): fewer objects for the collector
+            g = gfree.pop()
+        else:
+            g = G()
+            g.sched = self
+            g.glet = None
+            g.waitreason = None
+            g.selws = None
+            g.param = g.val = None
+            g.ok = g.selectdone = False
         g.id = gid = self.nextid
         self.nextid = gid + 1
-        g.sched = self
-        g.glet = None
         g.fn = fn
         g.args = args
-        g.kwargs = kwargs
-        g.waitreason = None
-        g.selectdone = False
-        g.selws = None
-        g.param = g.val = None
-        g.ok = False
+        g.kwargs = kwargs or _NO_KWARGS  # go() always passes a fresh dict: keep none alive
         if where is None:
             f = sys._getframe(depth)
             g.cr_code = f.f_code
@@ -210,8 +216,13 @@ class Scheduler:
         g.waitreason = reason
         g.waitsince = self.now
         nxt = self.runnext
-        if nxt is not None and self.handoffs < HANDOFF_LIMIT:
-            self.runnext = None
+        if self.handoffs < HANDOFF_LIMIT and (nxt is not None or self.runq):
+            # The quick pick: runnext, else the run queue's head. Every HANDOFF_LIMIT quick picks
+            # _findrunnable runs instead: it ends runnext's slice and looks for outside events.
+            if nxt is None:
+                nxt = self.runq.popleft()
+            else:
+                self.runnext = None
             self.handoffs += 1
         else:
             nxt = self._findrunnable()
@@ -225,6 +236,7 @@ class Scheduler:
 
     def gosched(self) -> None:
         """Yield: the current goroutine goes to the tail of the run queue (Go's Gosched)."""
+        self._events()  # an explicit yield also lets due timers and ready fds in, as Go's schedule
         self.runq.append(self.current)
         self.park(None)  # runnable, not waiting: no wait reason
 
@@ -239,16 +251,7 @@ class Scheduler:
         if self.closed:
             raise GreenletExit("goroutine blocked after its program ended")
         self.handoffs = 0
-        self.now = now = self.clock()
-        if self.timers:
-            self.timers.run_due(now)
-        p = self.poller
-        if p is not None:
-            if p.pending:
-                p.run_pending()
-            self.ticks += 1
-            if self.ticks % POLL_EVERY == 0 and p.nwaiting():
-                p.poll(0, self.ready)
+        self._events()
         runq = self.runq
         while True:
             rn = self.runnext
@@ -260,6 +263,19 @@ class Scheduler:
             resumed = self._idle()
             if resumed is not None:
                 return resumed
+
+    def _events(self) -> None:
+        """Let outside events in: due timers, other threads' callbacks, (now and then) ready fds."""
+        self.now = now = self.clock()
+        if self.timers:
+            self.timers.run_due(now)
+        p = self.poller
+        if p is not None:
+            if p.pending:
+                p.run_pending()
+            self.ticks += 1
+            if self.ticks % POLL_EVERY == 0 and p.nwaiting():
+                p.poll(0, self.ready)
 
     def _idle(self) -> G | None:
         """Nothing is runnable: wait for outside events (advance virtual time), or report deadlock.
@@ -440,12 +456,18 @@ class Scheduler:
                 return
             # goexit: release the goroutine, then run the next one here or hand the greenlet back.
             del allg[g.id]
-            g.glet = g.fn = g.selws = g.param = None  # drop references (and the G <-> SelWaiter cycle)
+            g.glet = g.fn = g.param = g.val = None  # drop references; keep selws for the next user
             g.args = ()
-            g.kwargs = {}
+            if len(self.gfree) < POOL_LIMIT:
+                self.gfree.append(g)  # Go's gfput
+            else:
+                g.selws = None  # break the G <-> SelWaiter cycle of a record nobody will reuse
             nxt = self.runnext
-            if nxt is not None and self.handoffs < HANDOFF_LIMIT:
-                self.runnext = None
+            if self.handoffs < HANDOFF_LIMIT and (nxt is not None or self.runq):  # as in park
+                if nxt is None:
+                    nxt = self.runq.popleft()
+                else:
+                    self.runnext = None
                 self.handoffs += 1
             else:
                 nxt = self._findrunnable()
