@@ -6,19 +6,22 @@ main goroutine. Everything above the runtime blocks through one door, ``park(rea
 goroutines through one door, ``ready(g, param)``.
 
 A goroutine that parks switches *directly* to the next runnable goroutine: ``runnext`` first
-(the goroutine just readied, as in Go), then the run queue. A ping-pong round trip therefore
-costs two greenlet switches. As in Go, ``runnext`` inherits the time slice: after
-``HANDOFF_LIMIT`` consecutive hand-offs it goes to the tail of the run queue, so a ping-pong
-pair cannot starve anyone else.
+(the goroutine just readied, as in Go), then the run queue's head. A ping-pong round trip
+therefore costs two greenlet switches. These quick picks are counted: after ``HANDOFF_LIMIT`` of
+them, ``_findrunnable`` runs instead — it ends runnext's inherited time slice (runnext goes to
+the tail of the run queue, so a ping-pong pair cannot starve anyone) and lets outside events in
+(due timers, other threads' callbacks, now and then ready fds). ``gosched`` lets them in too.
 
 There is no hub greenlet. When nothing is runnable, the parking goroutine itself runs the idle
-step on its own stack (detect deadlock); when the idle step makes the parker itself runnable it
-simply returns, with no switch at all. Alternatives: a gevent-style hub costs two extra switches
-for every wake-up that goes through it.
+step on its own stack: wait in the poller until the next timer, an fd or another thread (or, on
+virtual time, jump the clock to the next timer), or report deadlock. When the idle step makes
+the parker itself runnable it simply returns, with no switch at all. Alternative: a gevent-style
+hub costs two extra switches for every wake-up that goes through it.
 
-Spawning is the hot path of every worker pool, so a finished goroutine's greenlet is reused: if
-the next runnable goroutine has not started yet, it runs in the same greenlet with no switch;
-otherwise the greenlet goes back to the pool, from which the next ``go`` takes it.
+Spawning is the hot path of every worker pool, so finished goroutines are recycled (Go's
+gfput/gfget): their G records go to ``gfree``, and their greenlets run the next goroutine in
+place if it has not started yet, else go back to the pool from which the next start takes one.
+New worker greenlets are started from one shallow ``starter`` greenlet (see ``_starter``).
 
 Invariants:
   self.current is the G whose greenlet is running (main included)
@@ -49,14 +52,14 @@ __all__ = ["HANDOFF_LIMIT", "Scheduler", "current_scheduler", "run"]
 
 T = TypeVar("T")
 
-HANDOFF_LIMIT: Final = 64  # quick picks (runnext inheriting the slice, or the queue's head) between looks for events
+HANDOFF_LIMIT: Final = 64  # quick picks (runnext, or the run queue's head) between looks for events
 MAX_WAIT: Final = 3600.0  # longest single idle wait: epoll rejects timeouts past ~24.8 days
 POLL_EVERY: Final = 61  # _findrunnable calls between non-blocking polls of waiting fds (Go: 61)
 _NO_KWARGS: Final[dict[str, Any]] = {}  # shared by goroutines started without keyword arguments
 _TIMED_OUT: Final = object()  # what a deadline's timer readies a wait_fd goroutine with
 VIRTUAL_EPOCH: Final = 946684800.0  # a bubble's clock starts at 2000-01-01 00:00:00 UTC, as Go's synctest
 POOL_LIMIT: Final = 1024  # idle worker greenlets kept for reuse
-_INHERITED: Final = 1 << 62  # handoffs value that forbids runnext while closing
+_NO_QUICK_PICKS: Final = 1 << 62  # handoffs value that sends every pick to _findrunnable (closing)
 
 
 class _TLS(threading.local):
@@ -448,13 +451,27 @@ class Scheduler:
             fn = g.fn
             assert fn is not None
             try:
-                fn(*g.args, **g.kwargs)
+                # Plain calls run in this eval loop; fn(*args) would nest a C-level eval loop,
+                # which every parked goroutine then keeps on its saved stack (~0.7 KiB each).
+                args = g.args
+                n = len(args)
+                if g.kwargs is not _NO_KWARGS or n > 3:
+                    fn(*args, **g.kwargs)
+                elif n == 0:
+                    fn()
+                elif n == 1:
+                    fn(args[0])
+                elif n == 2:
+                    fn(args[0], args[1])
+                else:
+                    fn(args[0], args[1], args[2])
             except BaseException as e:  # noqa: BLE001 - every escape is reported, as a Go panic
                 if self.closed or isinstance(e, GreenletExit):
                     return
                 self._crash(g, e)
                 return
             # goexit: release the goroutine, then run the next one here or hand the greenlet back.
+            del fn, args  # a pooled greenlet must not keep the last goroutine's function and arguments
             del allg[g.id]
             g.glet = g.fn = g.param = g.val = None  # drop references; keep selws for the next user
             g.args = ()
@@ -507,7 +524,7 @@ class Scheduler:
         A goroutine that tries to block while being unwound gets GreenletExit again.
         """
         self.closed = True
-        self.handoffs = _INHERITED
+        self.handoffs = _NO_QUICK_PICKS
         self.runq.clear()
         self.runnext = None
         for g in list(self.allg.values()):
