@@ -1,7 +1,9 @@
 """From samples to results: medians with min/max over rounds, floors, ratios, the JSON document.
 
-A ratio is a median divided by the floor's median from the same run (never a ratio of single
-samples), so a noisy round moves the min/max columns, not the headline number.
+A ratio is the median over rounds of (this round's sample / the floor's sample from the same round):
+within a round the floor and the library are measured minutes apart at most, so a machine that
+slows down for a while slows both, and the ratio stays put. When a round failed (the sample lists
+do not line up) it is the median divided by the floor's median instead.
 """
 
 from __future__ import annotations
@@ -132,6 +134,35 @@ def _note(o: Outcome) -> str | None:
     return f"{o.note}; {failed}" if o.note else failed
 
 
+def _floor_rounds(outcomes: list[Outcome]) -> dict[str, list[float]]:
+    """The floors' samples, round by round (as ``_floors``, before taking medians)."""
+    rounds: dict[str, list[float]] = {}
+    for o in outcomes:
+        if o.lib != "greenlet" or not o.samples:
+            continue
+        if o.config.shape == "pingpong":
+            rounds["roundtrip"] = list(o.samples)
+            rounds["switch"] = [x / 2 for x in o.samples]
+        elif o.config.shape == "spawn":
+            rounds["spawn"] = list(o.samples)
+        elif o.config.shape == "memory":
+            rounds["parked"] = list(o.samples)
+    return rounds
+
+
+def _ratio(
+    samples: list[float], stat: Stat, kind: str, floors: dict[str, float], rounds: dict[str, list[float]]
+) -> float | None:
+    """Median of per-round ratios to the floor (see the module docstring); None without a floor."""
+    floor = floors.get(kind)
+    if not floor:
+        return None
+    per_round = rounds.get(kind, [])
+    if len(per_round) == len(samples) and all(per_round):
+        return statistics.median(x / f for x, f in zip(samples, per_round, strict=True))
+    return stat.median / floor
+
+
 def _floors(by_key: dict[tuple[str, str, int | None], Stat]) -> dict[str, float]:
     """The raw-greenlet floors of this run (see catalog's docstring), in ns or bytes."""
     floors: dict[str, float] = {}
@@ -158,11 +189,12 @@ def build(
     measured = [o for o in outcomes if o.samples]
     by_key = {(o.lib, o.config.shape, o.config.buffer): Stat.of(o.samples) for o in measured}
     floors = _floors(by_key)
+    rounds = _floor_rounds(measured)
+    samples_by_key = {(o.lib, o.config.shape, o.config.buffer): list(o.samples) for o in measured}
     results: list[Result] = []
     for o in measured:
         shape = SHAPE_BY_NAME[o.config.shape]
         stat = by_key[(o.lib, shape.name, o.config.buffer)]
-        floor = floors.get(shape.floor)
         results.append(
             Result(
                 lib=o.lib,
@@ -173,7 +205,7 @@ def build(
                 stat=stat,
                 samples=o.samples,
                 ops=o.ops,
-                ratio=stat.median / floor if floor else None,
+                ratio=_ratio(list(o.samples), stat, shape.floor, floors, rounds),
                 msgs_per_s=stat.rate() if shape.op == "msg" else None,
                 note=_note(o),
                 extra={k: Stat.of(v) for k, v in o.extra.items()},
@@ -189,6 +221,7 @@ def build(
         shape = SHAPE_BY_NAME[row.shape]
         floor = floors.get(shape.floor)
         gochan = by_key.get(("gochan", row.shape, row.buffer))
-        ratio = gochan.median / floor if gochan is not None and floor else None
+        key = ("gochan", row.shape, row.buffer)
+        ratio = None if gochan is None else _ratio(samples_by_key[key], gochan, shape.floor, floors, rounds)
         summary.append(SummaryLine(row.label, row.shape, row.buffer, shape.unit, floor, gochan, ratio, row.target))
     return Report(command, created, machine, mode, libraries, floors, results, skips, summary)

@@ -155,3 +155,15 @@ def test_worker_reports_a_shape_the_library_cannot_express() -> None:
 
 def test_rate_of_a_time_stat_swaps_min_and_max() -> None:
     assert Stat(200.0, 100.0, 400.0).rate() == Stat(5e6, 2.5e6, 1e7)
+
+
+def test_ratio_is_the_median_of_per_round_ratios_to_the_floor() -> None:
+    from benchmarks.stats import Stat, _ratio
+
+    samples = [2.0, 8.0, 3.0]  # a round in which the whole machine was four times slower ...
+    rounds = {"switch": [1.0, 4.0, 1.0]}  # ... slowed the floor of the same round too
+    stat = Stat.of(samples)
+    assert _ratio(samples, stat, "switch", {"switch": 1.0}, rounds) == 2.0  # median of 2, 2, 3
+    # a failed round: the lists do not line up, so the medians are divided instead
+    assert _ratio([2.0, 3.0], Stat.of([2.0, 3.0]), "switch", {"switch": 1.0}, rounds) == 2.5
+    assert _ratio(samples, stat, "switch", {}, rounds) is None
