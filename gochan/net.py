@@ -54,13 +54,16 @@ import errno
 import ipaddress
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Final, final
+from typing import Final, TypeVar, final
 
 from ._runtime import Scheduler, current_scheduler, to_thread
 from .errors import GochanError, IOTimeoutError
 from .sync import Mutex
+
+T = TypeVar("T")
 
 __all__ = [
     "ClosedError",
@@ -150,6 +153,20 @@ class _FD:
         dl = self.wdeadline if write else self.rdeadline
         if dl is not None and current_scheduler().clock() >= dl:
             raise IOTimeoutError(_ERR_TIMEOUT)
+
+    def retry(self, write: bool, op: Callable[[], T]) -> T:
+        """Run the non-blocking ``op`` until it does not raise EAGAIN (park) or EINTR (at once).
+
+        Checks for close and a passed deadline before every try, as Go's fd methods do.
+        """
+        while True:
+            self.check(write)
+            try:
+                return op()
+            except BlockingIOError:
+                self.wait(write)
+            except InterruptedError:
+                pass
 
     def wait(self, write: bool) -> None:
         """Park until the fd is ready in that direction; raise IOTimeoutError if its deadline passes.
@@ -255,19 +272,8 @@ class Conn:
         if n < 0:
             raise ValueError(f"net.Conn.read: negative size {n}")
         fd = self._fd
-        mu = fd.rmu
-        mu.lock()
-        try:
-            while True:
-                fd.check(False)
-                try:
-                    return fd.sock.recv(n)
-                except BlockingIOError:
-                    fd.wait(False)
-                except InterruptedError:
-                    pass
-        finally:
-            mu.unlock()
+        with fd.rmu:
+            return fd.retry(False, lambda: fd.sock.recv(n))
 
     def read_into(self, buf: bytearray | memoryview) -> int:
         """Read into ``buf``; return how many bytes were read, 0 at EOF (Go: ``c.Read(buf)`` exactly).
@@ -275,19 +281,8 @@ class Conn:
         Blocks and raises as :meth:`read`.
         """
         fd = self._fd
-        mu = fd.rmu
-        mu.lock()
-        try:
-            while True:
-                fd.check(False)
-                try:
-                    return fd.sock.recv_into(buf)
-                except BlockingIOError:
-                    fd.wait(False)
-                except InterruptedError:
-                    pass
-        finally:
-            mu.unlock()
+        with fd.rmu:
+            return fd.retry(False, lambda: fd.sock.recv_into(buf))
 
     def write(self, data: Buffer) -> int:
         """Write all of ``data``, blocking while the socket's buffer is full; return ``len(data)`` in bytes.
