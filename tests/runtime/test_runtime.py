@@ -632,3 +632,79 @@ def test_implicit_scheduler_crash_raises_in_the_caller(implicit_scheduler: Sched
         gosched()
     assert str(info.value) == "boom"
     assert info.value.__notes__[0].startswith("goroutine 2 (boom) crashed; created by ")
+
+
+# -- how goroutines are called and recycled ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("nargs", [0, 1, 2, 3, 4, 6])
+def test_goroutines_receive_every_positional_argument(nargs: int) -> None:
+    def main() -> tuple[object, ...]:
+        out: Chan[tuple[object, ...]] = Chan(1)
+
+        def body(*args: object) -> None:
+            out.send(args)
+
+        go(body, *range(nargs))
+        return out.recv() or ()
+
+    assert run(main) == tuple(range(nargs))
+
+
+def test_goroutines_receive_keyword_arguments_with_any_number_of_positionals() -> None:
+    def main() -> list[tuple[tuple[object, ...], dict[str, object]]]:
+        out: Chan[tuple[tuple[object, ...], dict[str, object]]] = Chan(3)
+
+        def body(*args: object, **kwargs: object) -> None:
+            out.send((args, kwargs))
+
+        go(body, k=0)
+        go(body, 1, k=1)
+        go(body, 1, 2, 3, 4, k=2)
+        return sorted((out.recv() or ((), {})) for _ in range(3))
+
+    assert run(main) == [((), {"k": 0}), ((1,), {"k": 1}), ((1, 2, 3, 4), {"k": 2})]
+
+
+def test_a_recycled_goroutine_gets_a_fresh_id_and_no_state_of_its_predecessor() -> None:
+    def main() -> list[int]:
+        ids: list[int] = []
+        done: Chan[None] = Chan()
+
+        def record() -> None:
+            s = gochan._runtime.current_scheduler()
+            ids.append(s.current.id)
+            assert s.current.args == () and s.current.waitreason is None
+            done.send(None)
+
+        for _ in range(3):
+            go(record)
+            done.recv()  # the goroutine finishes before the next starts: its record is reused
+        return ids
+
+    assert run(main) == [2, 3, 4]
+
+
+def test_a_finished_goroutine_does_not_keep_its_arguments_alive() -> None:
+    import gc
+    import weakref
+
+    class Big:
+        pass
+
+    def main() -> bool:
+        big = Big()
+        ref = weakref.ref(big)
+        done: Chan[None] = Chan()
+
+        def use(b: Big) -> None:
+            done.send(None)
+
+        go(use, big)
+        done.recv()
+        gosched()  # let it finish; its greenlet goes back to the pool
+        del big
+        gc.collect()
+        return ref() is None
+
+    assert run(main)
