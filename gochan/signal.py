@@ -47,11 +47,10 @@ Python specifics:
 # work does): a goroutine waiting for a signal is waiting, not deadlocked. Go gets the same effect
 # from its signal-receiving thread.
 #
-# Alternative not taken: ``signal.set_wakeup_fd`` on the scheduler's wake-up socket, so that a
-# signal the kernel delivers to another thread also ends the main thread's idle wait. The fd is
-# process-global and would outlive a scheduler that ends without ``stop``. On Linux a
-# process-directed signal goes to the main thread unless it is already handling one, so the
-# handler runs promptly in practice.
+# A signal the kernel hands to another thread (``pthread_kill``, or the main thread had it pending)
+# does not interrupt the main thread's idle wait; the runtime's poller therefore makes its wake-up
+# socket Python's ``signal.set_wakeup_fd`` on the main thread (restored when the program ends), so
+# the C-level handler's byte ends the wait and our Python handler runs at once.
 #
 # Invariants (main thread; between API calls):
 #   sig in _handled        iff  our handler is installed for sig, and then _prev[sig] is what it replaced

@@ -8,6 +8,9 @@ and signal handlers, never touch scheduler state: they append a callback to ``pe
 deque: appends are atomic under the GIL) and write one byte to the wake-up socket, which ends
 the scheduler's idle wait. The scheduler drains ``pending`` on its own thread.
 
+On the main thread the wake-up socket doubles as Python's signal wake-up fd (as asyncio's loop
+does), installed when the poller is made and restored when it closes.
+
 Invariants:
   readers[fd] / writers[fd] is the G parked waiting for that fd, and fd is registered for it
   (the registration may also cover directions nobody waits for; see poll)
@@ -17,7 +20,9 @@ Invariants:
 from __future__ import annotations
 
 import selectors
+import signal
 import socket
+import threading
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final, final
@@ -32,7 +37,7 @@ __all__ = ["Poller"]
 class Poller:
     """The selector, the wake-up socket pair and the cross-thread callback queue of one scheduler."""
 
-    __slots__ = ("sel", "wake_r", "wake_w", "pending", "readers", "writers")
+    __slots__ = ("sel", "wake_r", "wake_w", "pending", "readers", "writers", "prev_wakeup_fd")
 
     def __init__(self) -> None:
         self.sel: Final = selectors.DefaultSelector()
@@ -43,6 +48,12 @@ class Poller:
         self.pending: Final[deque[Callable[[], None]]] = deque()
         self.readers: Final[dict[int, G]] = {}
         self.writers: Final[dict[int, G]] = {}
+        # On the main thread the wake-up socket is also Python's signal wake-up fd: a signal that
+        # the kernel hands to another thread still ends the idle wait at once, so its Python
+        # handler (which only ever runs on the main thread) runs now, not at the next timer.
+        self.prev_wakeup_fd: int | None = None
+        if threading.current_thread() is threading.main_thread():
+            self.prev_wakeup_fd = signal.set_wakeup_fd(self.wake_w.fileno(), warn_on_full_buffer=False)
 
     def nwaiting(self) -> int:
         """How many goroutines wait on file descriptors."""
@@ -151,6 +162,8 @@ class Poller:
             pending.popleft()()
 
     def close(self) -> None:
+        if self.prev_wakeup_fd is not None and threading.current_thread() is threading.main_thread():
+            signal.set_wakeup_fd(self.prev_wakeup_fd)  # nested programs close in reverse order
         self.sel.close()
         self.wake_r.close()
         self.wake_w.close()

@@ -473,3 +473,53 @@ def test_notify_context_follows_its_parent_and_works_as_a_with_block() -> None:
         return errs
 
     assert run(main) == [context.CANCELED, False]
+
+
+# -- a signal the kernel hands to another thread ------------------------------------------------------
+
+
+def test_a_signal_delivered_to_another_thread_ends_the_idle_wait_at_once() -> None:
+    from gochan import after, recv, select
+
+    def main() -> str:
+        ch: Chan[signal.Signals] = Chan(1)
+        gosignal.notify(ch, USR1)
+        s = current_scheduler()
+
+        def shoot() -> None:  # aimed at this thread: the main thread stays blocked in epoll
+            deadline = time.monotonic() + 5
+            while not s.idling:
+                assert time.monotonic() < deadline, "the scheduler never went idle"
+                time.sleep(0)  # yield the GIL
+            signal.pthread_kill(threading.get_ident(), USR1)
+
+        shooter = threading.Thread(target=shoot)
+        shooter.start()
+        try:
+            # Without the wake-up fd the idle wait would only end at this timer, 30 s later.
+            match select(recv(ch), recv(after(30.0))):
+                case (0, sig, True):
+                    return f"got {sig!r}"
+                case _:
+                    return "the idle wait ran to its timer"
+        finally:
+            shooter.join()
+            gosignal.stop(ch)
+
+    assert run(main) == f"got {USR1!r}"
+
+
+def test_the_signal_wakeup_fd_is_restored_when_a_program_ends() -> None:
+    before = signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(before)
+
+    def main() -> bool:
+        current_scheduler().get_poller()
+        mine = signal.set_wakeup_fd(-1)
+        signal.set_wakeup_fd(mine)
+        return mine == current_scheduler().get_poller().wake_w.fileno()
+
+    assert run(main)
+    after_run = signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(after_run)
+    assert after_run == before
