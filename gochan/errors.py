@@ -21,9 +21,10 @@ note (PEP 678) naming the goroutine and where it was started.
 
 from __future__ import annotations
 
-from typing import final
+from typing import Final, final
 
 __all__ = [
+    "ALL_ASLEEP",
     "CanceledError",
     "ClosedChannelError",
     "DeadlineExceededError",
@@ -32,6 +33,9 @@ __all__ = [
     "IOTimeoutError",
     "SyncError",
 ]
+
+
+ALL_ASLEEP: Final = "all goroutines are asleep - deadlock!"  # Go's fatal error text for a deadlock
 
 
 class GochanError(Exception):

@@ -36,14 +36,13 @@ from typing import Any, Final, ParamSpec, TypeVar, overload
 
 from ._runtime import Scheduler, current_scheduler, run_in
 from ._runtime._sched import _tls
-from .errors import DeadlockError, SyncError
+from .errors import ALL_ASLEEP, DeadlockError, SyncError
 
 __all__ = ["run", "synctest", "wait"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
 
-_SCHED_DEADLOCK: Final = "all goroutines are asleep - deadlock!"
 BUBBLE_DEADLOCK: Final = "deadlock: all goroutines in bubble are blocked"
 EXITED_DEADLOCK: Final = "deadlock: main bubble goroutine has exited but blocked goroutines remain"
 _NESTED: Final = "synctest.Run called from within a synctest bubble"
@@ -76,7 +75,7 @@ def _bubble_main(s: Scheduler, fn: Callable[..., T], args: tuple[Any, ...], kwar
     try:
         result = fn(*args, **kwargs)
     except DeadlockError as e:
-        if str(e) != _SCHED_DEADLOCK or not _raised_by(e, s):
+        if str(e) != ALL_ASLEEP or not _raised_by(e, s):
             raise  # not this bubble's deadlock (a program run inside the bubble deadlocked)
         raise DeadlockError(BUBBLE_DEADLOCK, e.dump).with_traceback(e.__traceback__) from None
     _await_exit(s)

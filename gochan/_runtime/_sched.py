@@ -43,7 +43,7 @@ from typing import Any, Final, TypeVar
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
-from ..errors import DeadlockError
+from ..errors import ALL_ASLEEP, DeadlockError
 from ._g import G
 from ._poll import Poller
 from ._timers import TimerHeap
@@ -315,7 +315,7 @@ class Scheduler:
 
     def _deadlock(self) -> G | None:
         me = self.current
-        err = DeadlockError("all goroutines are asleep - deadlock!", self.dump())
+        err = DeadlockError(ALL_ASLEEP, self.dump())
         if me is self.main:
             raise err
         self._drop_from_runq(self.main)
