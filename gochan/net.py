@@ -57,7 +57,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Final, TypeVar, final
+from typing import Final, Self, TypeVar, final
 
 from ._runtime import Scheduler, current_scheduler, to_thread
 from .errors import GochanError, IOTimeoutError
@@ -222,8 +222,34 @@ class _FD:
 # -- connections ----------------------------------------------------------------------------------
 
 
+class _Socket:
+    """What a Conn and a Listener share: ``fileno()`` and ``with x:`` closing it."""
+
+    __slots__ = ()
+
+    _fd: _FD
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def fileno(self) -> int:
+        """The socket's file descriptor (-1 once closed)."""
+        return -1 if self._fd.closed else self._fd.fd
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
 @final
-class Conn:
+class Conn(_Socket):
     """A TCP connection (Go: ``net.Conn``, a ``*net.TCPConn``); ``with conn:`` closes it.
 
     Any number of goroutines may use a Conn at once: reads are served one at a time, and so are
@@ -363,27 +389,12 @@ class Conn:
         """
         self._fd.set_deadline(t, False, True)
 
-    def fileno(self) -> int:
-        """The socket's file descriptor (-1 once closed)."""
-        return -1 if self._fd.closed else self._fd.fd
-
-    def __enter__(self) -> Conn:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
 
 # -- listeners -----------------------------------------------------------------------------------
 
 
 @final
-class Listener:
+class Listener(_Socket):
     """A TCP listener (Go: ``net.Listener``, a ``*net.TCPListener``); ``with ln:`` closes it."""
 
     __slots__ = ("_fd", "_addr")
@@ -392,7 +403,7 @@ class Listener:
         """Adopt ``sock``, a listening TCP socket (Go: ``net.FileListener``, without the dup)."""
         if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.type != socket.SOCK_STREAM:
             raise ValueError(f"net.Listener needs a TCP socket (AF_INET or AF_INET6, SOCK_STREAM), got {sock!r}")
-        self._fd: Final = _FD(sock)
+        self._fd = _FD(sock)
         self._addr: Final = TCPAddr.from_sockaddr(sock.getsockname())
 
     def __repr__(self) -> str:
@@ -439,21 +450,6 @@ class Listener:
     def close(self) -> None:
         """Stop listening; goroutines blocked in accept raise ClosedError. Idempotent (Go: ``ln.Close()``)."""
         self._fd.close()
-
-    def fileno(self) -> int:
-        """The socket's file descriptor (-1 once closed)."""
-        return -1 if self._fd.closed else self._fd.fd
-
-    def __enter__(self) -> Listener:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 # -- addresses -------------------------------------------------------------------------------------
