@@ -29,6 +29,8 @@ from gochan import Chan, ClosedChannelError, go, gosched, recv, select, send
 from gochan._runtime import Scheduler
 from gochan._runtime._sched import _tls
 
+from . import examples
+
 Outcome = Literal["pending", "sent", "raised"]
 MAX_GOROUTINES = 12
 
@@ -260,5 +262,5 @@ class ChanMachine(RuleBasedStateMachine):
             assert not self.receivers_blocked, "a receiver is still blocked on a closed channel"
 
 
-ChanMachine.TestCase.settings = settings(max_examples=100, stateful_step_count=30, deadline=None)
+ChanMachine.TestCase.settings = settings(max_examples=examples(100), stateful_step_count=30, deadline=None)
 TestChanModel = ChanMachine.TestCase

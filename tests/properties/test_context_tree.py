@@ -39,6 +39,8 @@ from gochan.context import (
     with_value,
 )
 
+from . import examples
+
 Kind = Literal["cancel", "cause", "value", "timeout"]
 
 
@@ -220,7 +222,7 @@ def check(w: World, log: Chan[int]) -> None:
         assert len(kids) == len(expect_nodes) + expect_afters, k
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=examples(120), deadline=None)
 @given(steps=STEPS, seed=st.integers(0, 2**16))
 def test_random_context_trees_cancel_exactly_their_subtrees(steps: list[tuple[object, ...]], seed: int) -> None:
     def main() -> None:
