@@ -37,6 +37,8 @@ Invariants:
 
 from __future__ import annotations
 
+import math
+import numbers
 import sys
 import threading
 import weakref
@@ -67,6 +69,28 @@ MAX_DURATION: Final = (2**63 - 1) / 1e9  # Go's largest Duration, in seconds (ab
 
 _TICKER_NONPOSITIVE: Final = "non-positive interval for NewTicker"
 _RESET_NONPOSITIVE: Final = "non-positive interval for Ticker.Reset"
+_SECONDS: Final = "a number of seconds"
+
+
+def seconds_arg(fn: str, what: str, x: float, expected: str = _SECONDS) -> float:
+    """Check argument ``what`` of public function ``fn``: a real number, not NaN; return it.
+
+    Go's durations and times are typed, so a bad one cannot reach ``time.Sleep``; here a
+    string, None or NaN would otherwise be read as "now" or fail deep inside a timer. ``bool``
+    is refused although Python counts it as an int: ``sleep(True)`` is a mistake, not a second.
+    Infinity is accepted: a duration is clamped to :data:`MAX_DURATION` (see ``_when``). Call
+    this before creating anything, so a refused call leaves no timer or channel behind.
+    """
+    t = type(x)
+    if t is float:
+        if math.isnan(x):
+            raise ValueError(f"{fn}: {what} is NaN; pass {expected}")
+        return x
+    if t is int:
+        return x
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{fn}: {what} must be {expected}, got {x!r} ({t.__name__})")
+    return seconds_arg(fn, what, float(x), expected)  # Fraction, numpy floats: one plain float
 
 
 def _when(s: Scheduler, d: float) -> float:
@@ -103,8 +127,11 @@ def until(t: float) -> float:
 def sleep(d: float) -> None:
     """Block the current goroutine for ``d`` seconds (Go: ``time.Sleep(d)``).
 
-    ``d <= 0`` returns at once without yielding, as in Go. Wait reason in dumps: "sleep".
+    ``d <= 0`` returns at once without yielding, as in Go; ``d`` longer than Go's largest
+    Duration (``inf`` included) sleeps that long, about 292 years. Wait reason in dumps: "sleep".
+    Raises TypeError if ``d`` is not a number (or is a bool), ValueError if it is NaN.
     """
+    d = seconds_arg("sleep", "duration", d)
     if d > 0:
         s = _tls.sched or current_scheduler()
         s.sleep_until(_when(s, d))
@@ -279,6 +306,7 @@ class Timer:
         received after it returns. ``d <= 0`` fires at once. An ``after_func`` timer runs its
         function again.
         """
+        d = seconds_arg("Timer.reset", "duration", d)  # before stopping: a refused reset changes nothing
         s = self._s
         rt = self._rt
         pending = s.timers.stop(rt)
@@ -303,6 +331,7 @@ def _timer_chan(
 
 def new_timer(d: float) -> Timer:
     """A Timer that sends its due time on ``t.c`` after ``d`` seconds (Go: ``time.NewTimer(d)``)."""
+    d = seconds_arg("new_timer", "duration", d)
     s, garbage = _sched()
     t: Timer = object.__new__(Timer)
     t._s = s
@@ -317,6 +346,7 @@ def after(d: float) -> RecvChan[float]:
     The usual timeout: ``select(recv(ch), recv(after(1.0)))``. As in Go 1.23, the timer needs no
     stop: once the channel is unreachable, the timer is discarded.
     """
+    d = seconds_arg("after", "duration", d)
     s, garbage = _sched()
     return _timer_chan(s, garbage, d, _send_time)[0]
 
@@ -327,6 +357,9 @@ def after_func(d: float, fn: Callable[[], object]) -> Timer:
     Go: ``time.AfterFunc(d, f)``. The goroutine's dump shows it was created by the ``after_func``
     call. The returned Timer's ``c`` is never sent on.
     """
+    d = seconds_arg("after_func", "duration", d)
+    if not callable(fn):
+        raise TypeError(f"after_func: f must be a function to call, got {fn!r} ({type(fn).__name__})")
     s, _ = _sched()
     f = sys._getframe(1)
     t: Timer = object.__new__(Timer)
@@ -376,6 +409,7 @@ class Ticker:
 
         Go: ``t.Reset(d)``. Raises ValueError("non-positive interval for Ticker.Reset") if ``d <= 0``.
         """
+        d = seconds_arg("Ticker.reset", "interval", d)
         if not d > 0:
             raise ValueError(_RESET_NONPOSITIVE)
         self._s.timers.stop(self._rt)
@@ -397,6 +431,7 @@ def new_ticker(d: float) -> Ticker:
     Raises ValueError("non-positive interval for NewTicker") if ``d <= 0``. Stop it when done
     (Go: ``defer t.Stop()``); as in Go 1.23, an unreachable ticker is discarded anyway.
     """
+    d = seconds_arg("new_ticker", "interval", d)
     if not d > 0:
         raise ValueError(_TICKER_NONPOSITIVE)
     s, garbage = _sched()
@@ -421,6 +456,7 @@ def tick(d: float) -> RecvChan[float] | None:
     Go returns a nil channel for ``d <= 0``; None is gochan's nil channel (a select case on it
     is never ready). As in Go 1.23, the ticker is discarded once the channel is unreachable.
     """
+    d = seconds_arg("tick", "interval", d)
     if not d > 0:
         return None
     return new_ticker(d).c

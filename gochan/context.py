@@ -46,7 +46,10 @@ starts a fresh traceback.
 
 Deadlines are float seconds on the scheduler's clock (``time.monotonic()`` in a normal program,
 the virtual clock in a bubble), not wall-clock times. A deadline arms a runtime timer, stopped
-when the context is cancelled first; a deadline already passed cancels the context at once.
+when the context is cancelled first; a deadline already passed cancels the context at once; a
+deadline of ``inf`` (``with_timeout(parent, math.inf)``) never passes and arms no timer. A
+deadline or timeout that is not a number (or is a bool) raises TypeError, a NaN one ValueError,
+each naming the function and the argument.
 
 Design. As in Go, the cancellable contexts (:func:`with_cancel`, deadlines, and the hidden
 context behind :func:`after_func`) are ``_CancelCtx`` records; a value or ``without_cancel``
@@ -84,6 +87,7 @@ from ._chan import Chan, RecvChan
 from ._runtime import current_scheduler
 from ._runtime._timers import RTimer
 from ._select import recv, select
+from ._time import seconds_arg
 from .errors import CanceledError, DeadlineExceededError
 
 __all__ = [
@@ -115,6 +119,7 @@ DEADLINE_EXCEEDED: Final = DeadlineExceededError("context deadline exceeded")
 
 _NIL_PARENT: Final = "cannot create context from nil parent"
 _NIL_KEY: Final = "nil key"
+_ON_CLOCK: Final = "a time in seconds on the scheduler clock (gochan.now())"
 
 F = TypeVar("F", bound=Callable[[], None])
 
@@ -591,11 +596,14 @@ def with_cancel_cause(parent: Context) -> Cancelable[CancelCauseFunc]:
 def with_deadline(parent: Context, when: float) -> Cancelable[CancelFunc]:
     """A child of ``parent`` cancelled at ``when`` at the latest (Go: ``context.WithDeadline``).
 
-    ``when`` is on the scheduler's clock (``time.monotonic()`` outside a bubble). If the parent's
-    deadline is earlier, this is :func:`with_cancel`; a deadline already passed cancels the
-    child at once. Once the deadline passes, ``err()`` is :data:`DEADLINE_EXCEEDED`.
+    ``when`` is on the scheduler's clock (:func:`gochan.now`: ``time.monotonic()`` outside a
+    bubble). If the parent's deadline is earlier, this is :func:`with_cancel`; a deadline already
+    passed cancels the child at once. Once the deadline passes, ``err()`` is :data:`DEADLINE_EXCEEDED`.
+    A deadline of ``inf`` never passes: ``deadline()`` reports it, and no timer is armed.
+    Raises TypeError if ``when`` is not a number (or is a bool), ValueError if it is NaN.
     """
-    return with_deadline_cause(parent, when, None)
+    when = seconds_arg("with_deadline", "deadline", when, _ON_CLOCK)
+    return _with_deadline(parent, when, None)
 
 
 def with_deadline_cause(parent: Context, when: float, cause: BaseException | None) -> Cancelable[CancelFunc]:
@@ -603,9 +611,13 @@ def with_deadline_cause(parent: Context, when: float, cause: BaseException | Non
 
     ``cause`` applies only when the deadline passes; ``cancel()`` records :data:`CANCELED`.
     """
+    when = seconds_arg("with_deadline_cause", "deadline", when, _ON_CLOCK)
+    return _with_deadline(parent, when, cause)
+
+
+def _with_deadline(parent: Context, when: float, cause: BaseException | None) -> Cancelable[CancelFunc]:
+    """Go's ``WithDeadlineCause``, for a ``when`` already checked (a number, not NaN)."""
     _check_parent(parent)
-    if math.isnan(when):  # would corrupt the timer heap's order
-        raise ValueError("context: the deadline is NaN; pass seconds on the scheduler clock (time.monotonic())")
     cur = parent.deadline()
     if cur is not None and cur < when:
         return with_cancel(parent)  # the parent's deadline comes first anyway
@@ -614,19 +626,25 @@ def with_deadline_cause(parent: Context, when: float, cause: BaseException | Non
     s = current_scheduler()
     if when <= s.clock():
         c._cancel(True, DEADLINE_EXCEEDED, cause)  # already passed
-    elif c._err is None:
+    elif c._err is None and when != math.inf:  # +inf never passes: a timer there would drag a bubble's clock to inf
         c._timer = s.timers.add(when, _expire, c)
     return Cancelable(c, c.cancel)
 
 
 def with_timeout(parent: Context, seconds: float) -> Cancelable[CancelFunc]:
-    """``with_deadline(parent, now + seconds)`` (Go: ``context.WithTimeout(parent, d)``)."""
-    return with_deadline_cause(parent, current_scheduler().clock() + seconds, None)
+    """``with_deadline(parent, now + seconds)`` (Go: ``context.WithTimeout(parent, d)``).
+
+    ``seconds <= 0`` cancels the child at once; ``inf`` gives a deadline that never passes.
+    Raises TypeError if ``seconds`` is not a number (or is a bool), ValueError if it is NaN.
+    """
+    seconds = seconds_arg("with_timeout", "timeout", seconds)
+    return _with_deadline(parent, current_scheduler().clock() + seconds, None)
 
 
 def with_timeout_cause(parent: Context, seconds: float, cause: BaseException | None) -> Cancelable[CancelFunc]:
     """``with_deadline_cause(parent, now + seconds, cause)`` (Go: ``context.WithTimeoutCause``)."""
-    return with_deadline_cause(parent, current_scheduler().clock() + seconds, cause)
+    seconds = seconds_arg("with_timeout_cause", "timeout", seconds)
+    return _with_deadline(parent, current_scheduler().clock() + seconds, cause)
 
 
 def with_value(parent: Context, key: object, value: object) -> Context:

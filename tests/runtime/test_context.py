@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import functools
 import gc
+import math
+import re
 import sys
 from collections.abc import Callable
 from typing import TypeVar, assert_type
 
 import pytest
 
-from gochan import Chan, DeadlockError, dump_goroutines, go, gosched, num_goroutine, recv, run, select
+from gochan import Chan, DeadlockError, dump_goroutines, go, gosched, num_goroutine, recv, run, select, sleep
 from gochan import context as ctxmod
 from gochan._chan import RecvChan
 from gochan._runtime import Scheduler, current_scheduler, run_in
@@ -44,6 +46,7 @@ from gochan.sync import Semaphore
 T = TypeVar("T")
 
 EPOCH = 946684800.0  # a bubble's clock starts here
+ON_CLOCK = "a time in seconds on the scheduler clock (gochan.now())"
 
 
 class Boom(Exception):
@@ -927,8 +930,77 @@ def test_public_signatures_type_check() -> None:
     assert set(ctxmod.__all__) <= set(dir(ctxmod))
 
 
-def test_a_nan_deadline_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"^context: the deadline is NaN; pass seconds on the scheduler clock"):
-        with_timeout(background(), float("nan"))
-    with pytest.raises(ValueError, match=r"^context: the deadline is NaN"):
-        with_deadline(background(), float("nan"))
+SECONDS = "a number of seconds"
+
+
+# Each called with bad arguments on purpose: hence the ignores.
+def _timeout(p: Context, d: object) -> object:
+    return with_timeout(p, d)  # type: ignore[arg-type]
+
+
+def _timeout_cause(p: Context, d: object) -> object:
+    return with_timeout_cause(p, d, None)  # type: ignore[arg-type]
+
+
+def _deadline(p: Context, d: object) -> object:
+    return with_deadline(p, d)  # type: ignore[arg-type]
+
+
+def _deadline_cause(p: Context, d: object) -> object:
+    return with_deadline_cause(p, d, None)  # type: ignore[arg-type]
+
+
+BAD_DEADLINE_CALLS = [
+    ("with_timeout: timeout", SECONDS, _timeout),
+    ("with_timeout_cause: timeout", SECONDS, _timeout_cause),
+    ("with_deadline: deadline", ON_CLOCK, _deadline),
+    ("with_deadline_cause: deadline", ON_CLOCK, _deadline_cause),
+]
+CALL_IDS = [c[0].split(":")[0] for c in BAD_DEADLINE_CALLS]
+
+
+@pytest.mark.parametrize(("what", "expected", "call"), BAD_DEADLINE_CALLS, ids=CALL_IDS)
+def test_a_nan_deadline_or_timeout_is_refused_in_the_callers_terms(
+    what: str, expected: str, call: Callable[[Context, object], object]
+) -> None:
+    with pytest.raises(ValueError, match=rf"^{what} is NaN; pass {re.escape(expected)}$"):
+        call(background(), float("nan"))
+
+
+@pytest.mark.parametrize(("what", "expected", "call"), BAD_DEADLINE_CALLS, ids=CALL_IDS)
+@pytest.mark.parametrize("bad", [("5", r"'5' \(str\)"), (None, r"None \(NoneType\)"), (False, r"False \(bool\)")])
+def test_a_deadline_or_timeout_that_is_not_a_number_is_refused_before_anything_is_registered(
+    what: str, expected: str, call: Callable[[Context, object], object], bad: tuple[object, str]
+) -> None:
+    arg, shown = bad
+    parent, cancel = with_cancel(background())
+    with pytest.raises(TypeError, match=rf"^{what} must be {re.escape(expected)}, got {shown}$"):
+        call(parent, arg)
+    assert nkids(parent) == 0
+    cancel()
+
+
+def test_an_infinite_timeout_or_deadline_never_passes_and_arms_no_timer() -> None:
+    def main() -> None:
+        heap = current_scheduler().timers.heap
+        ctx, cancel = with_timeout(background(), math.inf)
+        dctx, dcancel = with_deadline(ctx, math.inf)
+        assert ctx.deadline() == math.inf
+        assert dctx.deadline() == math.inf
+        assert heap == []  # a timer at inf would drag the bubble's clock to inf
+        sleep(1e6)
+        assert ctx.err() is None
+        assert now() == EPOCH + 1e6
+        cancel()
+        assert dctx.err() is CANCELED
+        dcancel()
+
+    vrun(main)
+
+
+def test_a_timeout_of_minus_infinity_has_already_passed() -> None:
+    def main() -> None:
+        ctx, _ = with_timeout(background(), -math.inf)
+        assert ctx.err() is DEADLINE_EXCEEDED
+
+    vrun(main)

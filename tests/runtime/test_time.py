@@ -9,8 +9,12 @@ check that a timer fires (no timing assertions).
 from __future__ import annotations
 
 import functools
+import gc
+import re
+import sys
 import time
 from collections.abc import Callable
+from fractions import Fraction
 
 import pytest
 
@@ -509,3 +513,99 @@ def test_a_timer_due_in_months_does_not_break_the_idle_poll() -> None:
         to_thread(time.sleep, 0.05)  # keeps the scheduler idle in its poll, due time 116 days away
 
     run(main)
+
+
+# -- bad arguments: refused at the call, in the caller's terms, before anything is created ----------
+
+NAN = float("nan")
+
+
+def _reset_timer(d: object) -> None:
+    new_timer(1.0).reset(d)  # type: ignore[arg-type]  # the point: a bad argument at run time
+
+
+def _reset_ticker(d: object) -> None:
+    new_ticker(1.0).reset(d)  # type: ignore[arg-type]  # the point: a bad argument at run time
+
+
+BAD_DURATION_CALLS: list[tuple[str, str, Callable[[object], object]]] = [
+    ("sleep", "duration", sleep),  # type: ignore[list-item]  # called with bad arguments on purpose
+    ("new_timer", "duration", new_timer),  # type: ignore[list-item]
+    ("after", "duration", after),  # type: ignore[list-item]
+    ("after_func", "duration", lambda d: after_func(d, lambda: None)),  # type: ignore[arg-type]
+    ("Timer.reset", "duration", _reset_timer),
+    ("new_ticker", "interval", new_ticker),  # type: ignore[list-item]
+    ("Ticker.reset", "interval", _reset_ticker),
+    ("tick", "interval", tick),  # type: ignore[list-item]
+]
+
+
+@pytest.mark.parametrize(("name", "what", "call"), BAD_DURATION_CALLS, ids=[c[0] for c in BAD_DURATION_CALLS])
+@pytest.mark.parametrize(
+    ("arg", "shown"), [("1", r"'1' \(str\)"), (None, r"None \(NoneType\)"), (True, r"True \(bool\)")]
+)
+@synctest
+def test_a_duration_that_is_not_a_number_raises_type_error_naming_the_call(
+    name: str, what: str, call: Callable[[object], object], arg: object, shown: str
+) -> None:
+    with pytest.raises(TypeError, match=rf"^{re.escape(name)}: {what} must be a number of seconds, got {shown}$"):
+        call(arg)
+
+
+@pytest.mark.parametrize(("name", "what", "call"), BAD_DURATION_CALLS, ids=[c[0] for c in BAD_DURATION_CALLS])
+@synctest
+def test_a_nan_duration_raises_value_error_naming_the_call(
+    name: str, what: str, call: Callable[[object], object]
+) -> None:
+    with pytest.raises(ValueError, match=rf"^{re.escape(name)}: {what} is NaN; pass a number of seconds$"):
+        call(NAN)
+
+
+@synctest
+def test_a_refused_timer_leaves_no_timer_and_nothing_for_the_collector_to_complain_about() -> None:
+    unraisable: list[object] = []
+    old_hook = sys.unraisablehook
+    sys.unraisablehook = unraisable.append
+    try:
+        before = heap_size()
+        for make in (new_timer, after, new_ticker):
+            with pytest.raises(TypeError):
+                make("x")  # type: ignore[arg-type]  # the point: a bad argument at run time
+        gc.collect()
+        assert heap_size() == before
+    finally:
+        sys.unraisablehook = old_hook
+    assert unraisable == []
+
+
+@synctest
+def test_a_refused_reset_leaves_the_timer_and_the_ticker_as_they_were() -> None:
+    t = new_timer(1.0)
+    tk = new_ticker(2.0)
+    with pytest.raises(TypeError):
+        t.reset("5")  # type: ignore[arg-type]  # the point: a bad argument at run time
+    with pytest.raises(ValueError):
+        tk.reset(NAN)
+    assert t.c.recv() == T0 + 1.0
+    assert tk.c.recv() == T0 + 2.0
+    tk.stop()
+
+
+def test_after_func_refuses_a_function_that_is_not_callable() -> None:
+    with pytest.raises(TypeError, match=r"^after_func: f must be a function to call, got 'go' \(str\)$"):
+        after_func(1.0, "go")  # type: ignore[arg-type]  # the point: a bad argument at run time
+
+
+@synctest
+def test_any_real_number_is_a_duration() -> None:
+    sleep(Fraction(1, 2))  # type: ignore[arg-type]  # a Fraction is a real number
+    assert at() == 0.5
+    assert after(Fraction(1, 4)).recv() == T0 + 0.75  # type: ignore[arg-type]  # a Fraction is a real number
+
+
+@synctest
+def test_an_infinite_duration_is_gos_largest_and_minus_infinity_is_now() -> None:
+    t = new_timer(float("inf"))
+    assert t.c.try_recv() is None
+    assert new_timer(float("-inf")).c.recv() == T0  # fires at once, as any d <= 0
+    assert t.c.recv() == T0 + MAX_DURATION  # about 292 years: forever, for a running program
