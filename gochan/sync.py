@@ -522,13 +522,19 @@ def once_func(fn: Callable[[], object]) -> Callable[[], None]:
     """A function that calls ``fn`` only once (Go 1.21: ``sync.OnceFunc``).
 
     If ``fn`` raises, every call raises that same exception (Go re-panics with the same value).
+    After the first call ``fn`` is no longer referenced, as Go sets ``f = nil`` (but see
+    docs/sync.md: a kept exception's traceback still references ``fn``'s frame).
     """
     call = _OnceValue(fn)
 
-    @functools.wraps(fn)
     def once() -> None:
         call()
 
+    # fn's name and docstring, for reprs and crash notes; not functools.wraps' __wrapped__ (nor
+    # a copy of fn.__dict__), which would keep fn and everything it closes over alive for as
+    # long as `once` lives.
+    functools.update_wrapper(once, fn, updated=())
+    vars(once).pop("__wrapped__", None)
     return once
 
 

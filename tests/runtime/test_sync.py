@@ -7,6 +7,10 @@ goroutine crashes (the exception is thrown into main) or everything deadlocks.
 
 from __future__ import annotations
 
+import gc
+import weakref
+from collections.abc import Callable
+
 import pytest
 
 from gochan import Chan, DeadlockError, dump_goroutines, go, gosched, num_goroutine, run, sync
@@ -774,6 +778,45 @@ def test_once_value_reraises_to_every_caller_including_concurrent_ones() -> None
         return seen
 
     assert run(main) == ["boom", "boom", "boom"]
+
+
+def _closure_watched(result: object = None, raises: bool = False) -> tuple[Callable[[], object], weakref.ref[Boom]]:
+    """A function closing over an object, and a weak reference to that object."""
+    captured = Boom("captured")  # any object the function closes over
+
+    def fn() -> object:
+        assert captured is not None
+        if raises:
+            raise Boom("boom")
+        return result
+
+    return fn, weakref.ref(captured)
+
+
+def test_once_func_drops_fn_and_its_closure_after_the_call() -> None:
+    fn, ref = _closure_watched()
+    f = once_func(fn)
+    fn_ref = weakref.ref(fn)
+    del fn
+    gc.collect()
+    assert ref() is not None  # not called yet: fn must be kept
+    f()
+    gc.collect()
+    assert ref() is None, "once_func still holds fn (functools.wraps' __wrapped__?)"
+    assert fn_ref() is None
+    assert f.__name__ == "fn"  # the wrapper still carries fn's name, for reprs and crash notes
+    f()  # and still does nothing
+
+
+@pytest.mark.parametrize("result", [42, (1, "two")], ids=["once_value", "once_values"])
+def test_once_value_drops_fn_after_the_call_and_keeps_only_its_result(result: object) -> None:
+    fn, ref = _closure_watched(result)
+    get = once_value(fn)
+    del fn
+    assert get() == result
+    gc.collect()
+    assert ref() is None
+    assert get() == result
 
 
 # -- Cond -----------------------------------------------------------------------------------------
