@@ -21,7 +21,7 @@ and count a drained value as "the timer was still active", which gives Go 1.23's
 Go 1.23 also collects a timer or ticker that the program no longer references, even if it was
 never stopped (the classic ``select`` with ``time.After`` in a loop used to pile up timers). Here
 a timer reaches its channel through a weak reference; when the channel is collected, the timer
-is queued on its scheduler's garbage list and stopped by the next timer this scheduler creates
+is queued on its timer heap's orphan list and stopped when this scheduler next arms a timer
 (weakref callbacks may run at any allocation, or on another thread during a cyclic collection,
 so they never touch the heap themselves). A ticker whose channel is gone stops re-arming.
 
@@ -40,7 +40,6 @@ from __future__ import annotations
 import math
 import numbers
 import sys
-import threading
 import weakref
 from collections.abc import Callable
 from types import CodeType
@@ -154,7 +153,7 @@ class _Fire(weakref.ref[_TimerChan]):
     __slots__ = ("rt", "garbage", "sched", "start", "n", "period")
 
     rt: RTimer | None
-    garbage: list[_Fire]  # the scheduler's queue of timers whose channel was collected
+    garbage: list[RTimer]  # the timer heap's orphans: where _collected queues this timer
     sched: Scheduler  # tickers only: the scheduler whose clock re-arms them
     start: float  # tickers only: due time of tick 0
     n: int  # tickers only: the armed tick is due at start + n * period
@@ -164,46 +163,15 @@ class _Fire(weakref.ref[_TimerChan]):
 def _collected(f: weakref.ref[_TimerChan]) -> None:
     """Weakref callback: the channel is gone; queue the timer to be stopped (may run on any thread)."""
     assert isinstance(f, _Fire)
-    if f.rt is not None:
-        f.garbage.append(f)  # list.append is atomic: safe from a collection on another thread
+    rt = f.rt
+    if rt is not None:
+        f.garbage.append(rt)  # the heap's orphans: list.append is atomic, safe from any thread
 
 
-_garbage_lists: Final[weakref.WeakKeyDictionary[Scheduler, list[_Fire]]] = weakref.WeakKeyDictionary()
-
-
-class _LastUsed(threading.local):
-    """This thread's last scheduler and its garbage list (a WeakKeyDictionary look-up costs more).
-
-    Holds that one scheduler alive until the thread makes a timer on another: a small cost.
-    """
-
-    sched: Scheduler | None = None
-    garbage: list[_Fire]
-
-
-_last: Final = _LastUsed()
-
-
-def _sched() -> tuple[Scheduler, list[_Fire]]:
-    """The current scheduler and its garbage list, after stopping the timers queued there."""
+def _sched() -> tuple[Scheduler, list[RTimer]]:
+    """The current scheduler and its timer heap's orphan list (the heap stops them on its next add)."""
     s = _tls.sched or current_scheduler()
-    last = _last
-    if last.sched is s:
-        garbage = last.garbage
-    else:
-        found = _garbage_lists.get(s)
-        if found is None:
-            found = _garbage_lists[s] = []
-        garbage = found
-        last.sched = s
-        last.garbage = garbage
-    while garbage:
-        f = garbage.pop()
-        rt = f.rt
-        if rt is not None:
-            f.rt = None
-            s.timers.stop(rt)
-    return s, garbage
+    return s, s.timers.orphans
 
 
 def _send_time(arg: object) -> None:
@@ -319,7 +287,7 @@ class Timer:
 
 
 def _timer_chan(
-    s: Scheduler, garbage: list[_Fire], d: float, fn: Callable[[object], None]
+    s: Scheduler, garbage: list[RTimer], d: float, fn: Callable[[object], None]
 ) -> tuple[_TimerChan, _Fire, RTimer]:
     """A channel timer's parts, armed: its channel, the weak link the heap holds, its RTimer."""
     ch: Chan[float] = Chan(1, zero=0.0)

@@ -39,7 +39,7 @@ from typing import Final, TypeVarTuple, final
 
 from . import context
 from ._chan import Chan
-from ._runtime import current_scheduler
+from ._runtime import check_call, current_scheduler
 from ._runtime._sched import describe_creation
 from .errors import SyncError
 from .sync import WaitGroup
@@ -82,6 +82,7 @@ class Group:
         of them ends. An ``Exception`` raised by ``fn`` is its error: the first one is what
         :meth:`wait` raises and, with a context, cancels it. The return value is ignored.
         """
+        check_call("Group.go", fn, args, {})
         sem = self._sem
         if sem is not None:
             sem.send(None)  # Go: g.sem <- token{}; blocks at the limit
@@ -92,6 +93,7 @@ class Group:
 
         Returns whether the goroutine was started; never blocks.
         """
+        check_call("Group.try_go", fn, args, {})
         sem = self._sem
         if sem is not None and not sem.try_send(None):
             return False

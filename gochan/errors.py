@@ -15,8 +15,14 @@ exceptions with Go's exact texts so that searching for a message finds Go's docu
           ├── DeadlineExceededError  "context deadline exceeded" (also a TimeoutError)
           └── IOTimeoutError         "i/o timeout": a net deadline passed (also a TimeoutError)
 
+    BaseException
+     └── ProgramExit                 the program is ending: unwinds main after another goroutine
+                                     crashed (not an Exception, so ``except Exception`` lets it pass)
+
 An exception that escapes a goroutine is *not* wrapped: it keeps its own type and gains a
-note (PEP 678) naming the goroutine and where it was started.
+note (PEP 678) naming the goroutine and where it was started. Go cannot recover another
+goroutine's panic, so neither can gochan: the crash unwinds every goroutine (main included, with
+:class:`ProgramExit`), and ``run`` raises the original exception.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ __all__ = [
     "DeadlockError",
     "GochanError",
     "IOTimeoutError",
+    "ProgramExit",
     "SyncError",
 ]
 
@@ -78,3 +85,14 @@ class DeadlineExceededError(GochanError, TimeoutError):
 @final
 class IOTimeoutError(GochanError, TimeoutError):
     """A network operation passed its deadline: Go's ``os.ErrDeadlineExceeded`` ("i/o timeout")."""
+
+
+@final
+class ProgramExit(BaseException):
+    """The program is ending because another goroutine crashed (or was interrupted).
+
+    Thrown into the main goroutine at its blocking call so that its ``finally`` blocks and
+    ``with`` exits run; it is a ``BaseException`` so that ``except Exception`` cannot swallow
+    another goroutine's crash (Go cannot recover a panic of another goroutine). ``run`` then
+    raises the original exception, not this one.
+    """

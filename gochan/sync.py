@@ -59,7 +59,7 @@ from types import TracebackType
 from typing import Any, Final, Generic, Protocol, TypeVar, final
 
 from ._chan import Chan, RecvChan
-from ._runtime import G, current_scheduler
+from ._runtime import G, check_call, current_scheduler
 from ._select import recv, select
 from .errors import SyncError
 
@@ -210,9 +210,10 @@ class WaitGroup:
 
         ``add(1)``, then the goroutine calls :meth:`done` when ``fn`` returns *or raises* (Go
         defers ``wg.Done()``). An exception escaping ``fn`` still ends the program like any
-        goroutine's: it is raised in the main goroutine, never hidden behind a returning
-        :meth:`wait`. Goroutine dumps show the ``wg.go(...)`` call as where it was created.
+        goroutine's (``run`` raises it), never hidden behind a returning :meth:`wait`.
+        Goroutine dumps show the ``wg.go(...)`` call as where it was created.
         """
+        check_call("WaitGroup.go", fn, args, kwargs)
         self.add(1)
 
         @functools.wraps(fn)  # crash notes name the user's function, not this wrapper

@@ -12,7 +12,7 @@ import greenlet
 
 from ._dump import goroutine_block
 from ._g import G, SelWaiter
-from ._sched import HANDOFF_LIMIT, Scheduler, _tls, current_scheduler, run, run_in
+from ._sched import HANDOFF_LIMIT, Scheduler, _tls, check_call, current_scheduler, run, run_in
 from ._threads import ThreadBridge, set_max_threads, thread_bridge, to_thread
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "Scheduler",
     "SelWaiter",
     "ThreadBridge",
+    "check_call",
     "current_scheduler",
     "get_switch_trace",
     "goroutine_block",
@@ -44,6 +45,7 @@ def go(fn: Callable[..., object], /, *args: Any, **kwargs: Any) -> None:
     ends the program like a Go panic: :func:`run` (or the main goroutine's next blocking
     call) raises it, with a note naming the goroutine and where it was started.
     """
+    check_call("go", fn, args, kwargs)
     (_tls.sched or current_scheduler()).spawn(fn, args, kwargs, 2)
 
 

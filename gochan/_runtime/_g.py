@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, final
 if TYPE_CHECKING:
     from greenlet import greenlet
 
-    from ._sched import Scheduler
+    from ._sched import Discarded, Scheduler
 
 
 @final
@@ -53,7 +53,7 @@ class G:
     isselect = False  # class constant: channel queues hold G or SelWaiter; this tells them apart
 
     id: int
-    sched: Scheduler
+    sched: Scheduler | Discarded  # Discarded once its program has ended
     glet: greenlet | None  # the greenlet running this goroutine; set when it starts
     fn: Callable[..., object] | None
     args: tuple[Any, ...]

@@ -32,18 +32,20 @@ Invariants:
 
 from __future__ import annotations
 
+import inspect
 import random
 import sys
 import threading
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable
-from types import CodeType
+from types import CodeType, MethodType
 from typing import Any, Final, TypeVar
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
-from ..errors import ALL_ASLEEP, DeadlockError
+from ..errors import ALL_ASLEEP, DeadlockError, ProgramExit
 from ._g import G
 from ._poll import Poller
 from ._timers import TimerHeap
@@ -104,6 +106,11 @@ class Scheduler:
         "outstanding",
         "syncwaiter",
         "idling",
+        "panic",
+        "inrun",
+        "tid",
+        "used_threads",
+        "atclose",
         "__weakref__",
     )
 
@@ -148,6 +155,12 @@ class Scheduler:
         self.outstanding = 0
         self.syncwaiter: G | None = None  # the goroutine in synctest.Wait, if any
         self.idling = False  # True while blocked waiting for timers, fds or other threads
+        self.panic: BaseException | None = None  # what ends the program: the first crash (run raises it)
+        self.inrun = False  # run() owns this scheduler: a crash unwinds main with ProgramExit
+        self.tid: Final = threading.get_ident()  # the OS thread whose goroutines this scheduler runs
+        _note_thread(self.tid)
+        self.used_threads = False  # this program has called to_thread
+        self.atclose: Final[list[Callable[[], None]]] = []  # run once the program has ended
 
     # -- spawning -------------------------------------------------------------------------
 
@@ -201,6 +214,8 @@ class Scheduler:
 
     def ready(self, g: G, param: object = None) -> None:
         """Make parked ``g`` runnable; its ``park`` returns ``param`` (Go's goready: runnext)."""
+        if _threaded and threading.get_ident() != self.tid:  # one global load while single-threaded
+            raise RuntimeError(_CROSS_THREAD)
         g.param = param
         g.waitreason = None
         old = self.runnext
@@ -466,9 +481,8 @@ class Scheduler:
                 else:
                     fn(args[0], args[1], args[2])
             except BaseException as e:  # noqa: BLE001 - every escape is reported, as a Go panic
-                if self.closed or isinstance(e, GreenletExit):
-                    return
-                self._crash(g, e)
+                if not isinstance(e, (GreenletExit, ProgramExit)):  # those unwind; anything else is a crash
+                    self._crash(g, e)
                 return
             # goexit: release the goroutine, then run the next one here or hand the greenlet back.
             del fn, args  # a pooled greenlet must not keep the last goroutine's function and arguments
@@ -498,17 +512,59 @@ class Scheduler:
             g = self.current
 
     def _crash(self, g: G, e: BaseException) -> None:
-        """An exception escaped goroutine ``g``: end the program by raising it in main."""
-        fn = getattr(g.fn, "__qualname__", repr(g.fn))
-        e.add_note(f"goroutine {g.id} ({fn}) crashed; {describe_creation(g)}")
-        self.allg.pop(g.id, None)
+        """An exception escaped goroutine ``g``: the program ends (Go: an unrecovered panic).
+
+        Under ``run``: no goroutine runs again; main is unwound with ProgramExit (which ``except
+        Exception`` cannot swallow) and ``run`` raises ``e``. On the implicit scheduler there is
+        no program boundary, so ``e`` itself is raised at the caller's blocking call. While the
+        program is already ending, ``e`` is kept with the exception ``run`` raises (see _also).
+        """
+        if self.closed:
+            self._also(g, e)
+            return
+        if not isinstance(e, (KeyboardInterrupt, SystemExit)):  # an interrupt or exit is not a crash
+            e.add_note(f"goroutine {g.id} ({_fname(g)}) crashed; {describe_creation(g)}")
         main = self.main
-        if g is main:  # pragma: no cover - main's exceptions propagate normally
-            raise e
+        assert main.glet is not None
+        if self.inrun:
+            self.panic = e
+            self._end()  # this greenlet stays in allg: close() unwinds it with the others
+            self.current = main
+            main.glet.throw(ProgramExit(f"the program is ending: goroutine {g.id} ({_fname(g)}) raised {e!r}"))
+            return  # pragma: no cover - close() throws GreenletExit into this frame
+        self.allg.pop(g.id, None)
         self._drop_from_runq(main)
         self.current = main
-        assert main.glet is not None
         main.glet.throw(e)
+
+    def _also(self, g: G, e: BaseException) -> None:
+        """``e`` escaped goroutine ``g`` while the program was ending: keep it, never drop it.
+
+        It becomes the program's panic if there is none yet (main returned, then a goroutine's
+        ``finally`` raised while being unwound); otherwise a note on the panic carries it.
+        """
+        if isinstance(e, (GreenletExit, ProgramExit)):
+            return
+        where = f"goroutine {g.id} ({_fname(g)})"
+        if self.panic is None:
+            if g is not self.main:
+                e.add_note(f"{where} crashed while the program was ending; {describe_creation(g)}")
+            self.panic = e
+            return
+        if e is self.panic:
+            return
+        tb = "".join(traceback.format_exception(e)).rstrip()
+        self.panic.add_note(f"{where} also raised while the program was ending:\n{tb}")
+
+    def _end(self) -> None:
+        """No goroutine but main runs again; hand-offs to the goroutines being discarded fail."""
+        self.closed = True
+        self.handoffs = _NO_QUICK_PICKS
+        self.runq.clear()
+        self.runnext = None
+        for g in self.allg.values():
+            if g is not self.main:
+                g.sched = DISCARDED
 
     # -- inspection ---------------------------------------------------------------------------
 
@@ -521,27 +577,125 @@ class Scheduler:
     def close(self) -> None:
         """End the program: unwind every goroutine still alive (their ``finally`` blocks run).
 
-        A goroutine that tries to block while being unwound gets GreenletExit again.
+        A goroutine that tries to block while being unwound gets GreenletExit again; an
+        exception it raises is kept (see _also). Then every greenlet, timer and fd of the
+        program is released, so nothing reachable from outside keeps the scheduler alive.
         """
-        self.closed = True
-        self.handoffs = _NO_QUICK_PICKS
-        self.runq.clear()
-        self.runnext = None
+        self._end()
+        main = self.main
         for g in list(self.allg.values()):
             glet = g.glet
-            if g is self.main or glet is None or glet.dead:
+            if g is main or glet is None or glet.dead:
                 continue
             self.current = g
-            try:
-                glet.throw(GreenletExit)
-            except GreenletExit:
-                pass
-        self.current = self.main
+            glet.throw(GreenletExit)  # its worker reports what else escapes; the greenlet ends
+        self.current = main
         self.allg.clear()
-        self.allg[1] = self.main
+        self.allg[1] = main
+        self.gfree.clear()
+        for glet in self.free:  # pooled workers wait in a switch; GreenletExit ends them
+            glet.throw(GreenletExit)
         self.free.clear()
+        if self.starter is not None:
+            self.starter.throw(GreenletExit)
+            self.starter = None
+        self.timers.clear()
         if self.poller is not None:
             self.poller.close()
+        while self.atclose:
+            self.atclose.pop()()
+
+
+class Discarded:
+    """What a goroutine's ``sched`` becomes once its program ends: nothing wakes it again.
+
+    A goroutine's ``finally`` that hands a value to another discarded goroutine (a receive or
+    select parked on its channel) gets GreenletExit, as if the send had blocked: the value is
+    not handed to a goroutine that will never run. Other wake-ups are dropped: the target is
+    unwound anyway, and its undo leaves its queues.
+    """
+
+    __slots__ = ()
+
+    def ready(self, g: G, param: object = None) -> None:
+        if g.waitreason in ("chan receive", "select"):
+            raise GreenletExit("the receiving goroutine is being discarded: its program has ended")
+
+
+DISCARDED: Final = Discarded()
+
+
+def _fname(g: G) -> str:
+    """The goroutine's function name for notes."""
+    if g.fn is None:
+        return "main"
+    return str(getattr(g.fn, "__qualname__", repr(g.fn)))
+
+
+_threaded = False  # set once schedulers exist on two OS threads: ready() then checks its thread
+_tids: set[int] = set()
+_CROSS_THREAD: Final = (
+    "a goroutine was woken from another OS thread than its scheduler's: channels, timers and "
+    "sync primitives belong to the goroutines of one thread. Pass values between threads "
+    "with gochan.thread_bridge() (bridge.go(ch.send, v)) instead of sharing a channel."
+)
+
+
+def _note_thread(tid: int) -> None:
+    global _threaded
+    _tids.add(tid)
+    if len(_tids) > 1:
+        _threaded = True
+
+
+_CO_ASYNC: Final = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
+
+
+def check_call(who: str, fn: object, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Raise TypeError, at the ``go``/``run`` call, if ``fn(*args, **kwargs)`` cannot run as a goroutine.
+
+    Checks that ``fn`` is callable, is not an ``async def`` function (a goroutine is a plain
+    function; calling a coroutine function would only create a coroutine object), and accepts
+    these arguments. The usual call (a plain function or method, positional arguments that fit)
+    is checked with a few attribute reads; anything else goes through ``inspect.signature``.
+    """
+    code = getattr(fn, "__code__", None)
+    if code is not None:
+        flags = code.co_flags
+        if flags & _CO_ASYNC:
+            raise TypeError(_async_message(who, fn))
+        if not kwargs and not code.co_kwonlyargcount:
+            n = len(args) + (type(fn) is MethodType)  # a bound method's code counts self
+            top = code.co_argcount
+            if n == top or (n < top and n >= top - len(getattr(fn, "__defaults__", None) or ())):
+                return
+            if n > top and flags & inspect.CO_VARARGS:
+                return
+    elif not callable(fn):
+        raise TypeError(f"{who}: {fn!r} is not callable; pass a function and its arguments: {who}(fn, *args)")
+    elif inspect.iscoroutinefunction(fn):  # partials and other wrappers of an async def
+        raise TypeError(_async_message(who, fn))
+    try:
+        sig = inspect.signature(fn)  # type: ignore[arg-type]  # callable, checked above
+    except (TypeError, ValueError):  # no signature to check (some builtins): the call will tell
+        return
+    try:
+        sig.bind(*args, **kwargs)
+    except TypeError as e:
+        name = getattr(fn, "__qualname__", repr(fn))
+        bare = sig.replace(
+            parameters=[p.replace(annotation=p.empty) for p in sig.parameters.values()],
+            return_annotation=sig.empty,
+        )
+        raise TypeError(f"{who}: {name}{bare} cannot be called with these arguments: {e}") from None
+
+
+def _async_message(who: str, fn: object) -> str:
+    name = getattr(fn, "__qualname__", repr(fn))
+    return (
+        f"{who}: {name} is an async function; goroutines are plain functions that block on channels. "
+        f"Write it as a plain def, or run it with asyncio outside gochan."
+    )
 
 
 def describe_creation(g: G) -> str:
@@ -562,6 +716,7 @@ def run(main: Callable[..., T], *args: Any, seed: int | None = None, **kwargs: A
     alive when main returns are discarded: unwound with ``GreenletExit``, never resumed.
     ``seed`` fixes the scheduler's random choices (select), so a run can be replayed.
     """
+    check_call("run", main, args, kwargs)
     return run_in(Scheduler(seed), main, *args, **kwargs)
 
 
@@ -569,10 +724,19 @@ def run_in(s: Scheduler, main: Callable[..., T], *args: Any, **kwargs: Any) -> T
     """Run ``main`` as the main goroutine of the fresh scheduler ``s`` (see :func:`run`)."""
     prev = _tls.sched
     _tls.sched = s
+    s.inrun = True
     try:
-        return main(*args, **kwargs)
-    finally:
         try:
-            s.close()
-        finally:
-            _tls.sched = prev
+            result = main(*args, **kwargs)
+        except BaseException as e:
+            if s.panic is None:
+                s.panic = e  # main's own exception: re-raised as is, after the others are unwound
+                s.close()
+                raise
+            s._also(s.main, e)  # main's finally raised while a crash unwound it
+        s.close()
+    finally:
+        _tls.sched = prev
+    if s.panic is not None:
+        raise s.panic  # a crash (its traceback holds the crashing goroutine's frames)
+    return result

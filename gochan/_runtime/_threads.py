@@ -14,11 +14,11 @@ Invariants:
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextvars
 import os
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Final, TypeVar, final
 
@@ -28,33 +28,84 @@ __all__ = ["ThreadBridge", "set_max_threads", "thread_bridge", "to_thread"]
 
 T = TypeVar("T")
 
-_lock: Final = threading.Lock()
-_pool: concurrent.futures.ThreadPoolExecutor | None = None
-_max_threads = min(64, (os.cpu_count() or 1) * 8)
+_Job = Callable[[], None]
+
+
+@final
+class _Pool:
+    """Daemon OS threads running ``to_thread`` calls (Go's Ms doing syscalls).
+
+    Daemon threads, not ``concurrent.futures``: the interpreter never waits for them at exit,
+    so a program ends when main returns (Go) and Ctrl-C is not followed by a hang in a pool's
+    shutdown. A call still running then is abandoned: its thread finishes it and its result is
+    dropped. Idle threads exit once no program that used the pool is running (``users == 0``).
+
+    Invariants (under ``lock``):
+      idle <= threads <= max(limit, threads)   (threads above a lowered limit retire when idle)
+      users == the running programs (schedulers) that have called to_thread
+    """
+
+    __slots__ = ("lock", "jobs", "wakeup", "threads", "idle", "limit", "users")
+
+    def __init__(self, limit: int) -> None:
+        self.lock: Final = threading.Lock()
+        self.jobs: Final[deque[_Job | None]] = deque()  # None: one idle thread exits
+        self.wakeup: Final = threading.Condition(self.lock)
+        self.threads = 0
+        self.idle = 0
+        self.limit = limit
+        self.users = 0
+
+    def submit(self, job: _Job) -> None:
+        with self.lock:
+            self.jobs.append(job)
+            if self.idle > len(self.jobs) - 1:
+                self.wakeup.notify()
+            elif self.threads < self.limit:
+                self.threads += 1
+                threading.Thread(target=self._work, name=f"gochan-syscall-{self.threads}", daemon=True).start()
+
+    def _work(self) -> None:
+        lock = self.lock
+        while True:
+            with lock:
+                while not self.jobs:
+                    self.idle += 1
+                    self.wakeup.wait()
+                    self.idle -= 1
+                job = self.jobs.popleft()
+                if job is None or self.threads > self.limit:
+                    self.threads -= 1
+                    if job is not None:
+                        self.jobs.appendleft(job)
+                        self.wakeup.notify()
+                    return
+            job()
+
+    def release(self) -> None:
+        """A program that used the pool has ended: when none is left, idle threads exit."""
+        with self.lock:
+            self.users -= 1
+            if self.users == 0:
+                self.jobs.extend([None] * self.idle)
+                self.wakeup.notify_all()
+
+
+_pool: Final = _Pool(min(64, (os.cpu_count() or 1) * 8))
 
 
 def set_max_threads(n: int) -> int:
     """Bound the threads ``to_thread`` may use; return the previous bound (Go: ``debug.SetMaxThreads``).
 
-    Calls beyond the bound wait for a free thread. Takes effect for threads started afterwards.
+    Calls beyond the bound wait for a free thread. Threads above a lowered bound exit as they
+    become idle.
     """
-    global _pool, _max_threads
     if n < 1:
         raise ValueError(f"set_max_threads: need at least one thread, got {n}")
-    with _lock:
-        prev, _max_threads = _max_threads, n
-        old, _pool = _pool, None
-    if old is not None:
-        old.shutdown(wait=False)
+    with _pool.lock:
+        prev, _pool.limit = _pool.limit, n
+        _pool.wakeup.notify_all()
     return prev
-
-
-def _get_pool() -> concurrent.futures.ThreadPoolExecutor:
-    global _pool
-    with _lock:
-        if _pool is None:
-            _pool = concurrent.futures.ThreadPoolExecutor(_max_threads, thread_name_prefix="gochan-syscall")
-        return _pool
 
 
 def to_thread(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
@@ -63,30 +114,45 @@ def to_thread(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     Go: what the runtime does around a blocking system call — the goroutine waits ("syscall")
     while the others keep running. Returns ``fn``'s result or raises its exception. ``fn`` must
     not use gochan (it runs on another thread); the calling goroutine's context variables are
-    copied to it, as ``asyncio.to_thread`` does.
+    copied to it, as ``asyncio.to_thread`` does. If the program ends first (main returns), the
+    call is abandoned, as Go abandons a goroutine in a syscall: the thread finishes it on its
+    own and the result is dropped; ``run`` does not wait for it.
     """
     s = _tls.sched or current_scheduler()
-    box: list[Any] = [s.current]
+    g = s.current
+    box: list[Any] = [g]  # [waiting G or None, then the outcome]
+    ctx = contextvars.copy_context()
 
-    def finish(fut: concurrent.futures.Future[T]) -> None:  # on the scheduler's thread
+    def call() -> None:  # on a pool thread
+        try:
+            outcome: tuple[bool, Any] = (True, ctx.run(fn, *args, **kwargs))
+        except BaseException as e:  # noqa: BLE001 - handed back to the goroutine
+            outcome = (False, e)
+        s.call_soon_threadsafe(lambda: finish(outcome))
+
+    def finish(out: tuple[bool, Any]) -> None:  # on the scheduler's thread
         s.outstanding -= 1
-        g = box[0]
-        if g is not None:
-            s.ready(g, fut)
+        waiter = box[0]
+        if waiter is not None:
+            s.ready(waiter, out)
 
-    def done(fut: concurrent.futures.Future[T]) -> None:  # on the worker thread
-        s.call_soon_threadsafe(lambda: finish(fut))
-
+    if not s.used_threads:
+        s.used_threads = True
+        with _pool.lock:
+            _pool.users += 1
+        s.atclose.append(_pool.release)
     s.get_poller()  # the wake-up socket must exist before another thread can use it
-    fut = _get_pool().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+    _pool.submit(call)
     s.outstanding += 1
-    fut.add_done_callback(done)
     try:
-        result: concurrent.futures.Future[T] = s.park("syscall")  # type: ignore[assignment]  # ready passes fut
+        out: tuple[bool, Any] = s.park("syscall")  # type: ignore[assignment]  # finish readies with the outcome
     except BaseException:
         box[0] = None  # undo: the result is dropped when it arrives
         raise
-    return result.result()
+    ok, value = out
+    if ok:
+        return value  # type: ignore[no-any-return]  # fn's T
+    raise value
 
 
 @final

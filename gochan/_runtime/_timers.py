@@ -39,18 +39,24 @@ class RTimer:
 class TimerHeap:
     """Timers of one scheduler, ordered by due time."""
 
-    __slots__ = ("heap", "seq", "dead")
+    __slots__ = ("heap", "seq", "dead", "orphans")
 
     def __init__(self) -> None:
         self.heap: Final[list[tuple[float, int, RTimer]]] = []
         self.seq = 0
         self.dead = 0
+        # Timers whose owner is gone, queued by weakref callbacks, which may run on any thread
+        # (list.append is atomic); the next add() stops them on the scheduler's own thread.
+        self.orphans: Final[list[RTimer]] = []
 
     def __bool__(self) -> bool:
         return bool(self.heap)
 
     def add(self, when: float, fn: Callable[[object], None], arg: object) -> RTimer:
-        """Arm a new timer."""
+        """Arm a new timer (first stopping the orphans queued since the last add)."""
+        orphans = self.orphans
+        while orphans:
+            self.stop(orphans.pop())
         rt = RTimer()
         rt.fn = fn
         rt.arg = arg
@@ -102,6 +108,14 @@ class TimerHeap:
             rt.fn(rt.arg)
             fired += 1
         return fired
+
+    def clear(self) -> None:
+        """Drop every timer: the program has ended."""
+        for _, _, rt in self.heap:
+            rt.pending = False
+        self.heap.clear()
+        self.orphans.clear()
+        self.dead = 0
 
     def _compact(self) -> None:
         live = [e for e in self.heap if e[2].pending and e[2].seq == e[1]]

@@ -1,8 +1,9 @@
 """sync: WaitGroup, Mutex, RWMutex, Once, Cond and the weighted Semaphore, on park/ready.
 
 Every test runs as a program under ``gochan.run``; interleavings are asserted as transcripts.
-Exceptions thrown into a parked goroutine are produced the way a program produces them: another
-goroutine crashes (the exception is thrown into main) or everything deadlocks.
+Exceptions thrown into a parked goroutine are produced the way a program produces them: everything
+deadlocks, or (``run_interrupted``, outside ``run``) another goroutine crashes and the exception is
+thrown into the caller's blocking call.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 import gc
 import weakref
 from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 
 from gochan import Chan, DeadlockError, dump_goroutines, go, gosched, num_goroutine, run, sync
-from gochan._runtime import Scheduler
-from gochan.errors import SyncError
+from gochan._runtime import Scheduler, current_scheduler
+from gochan._runtime._sched import _tls
+from gochan.errors import ProgramExit, SyncError
 from gochan.sync import Cond, Mutex, Once, RWMutex, Semaphore, WaitGroup, once_func, once_value
 
 NEGATIVE_WG = r"^sync: negative WaitGroup counter$"
@@ -24,6 +27,8 @@ RUNLOCK_UNLOCKED = r"^sync: RUnlock of unlocked RWMutex$"
 UNLOCK_UNLOCKED_RW = r"^sync: Unlock of unlocked RWMutex$"
 SEM_OVER_RELEASE = r"^semaphore: released more than held$"
 
+T = TypeVar("T")
+
 
 class Boom(Exception):
     """The exception a test's goroutine crashes with."""
@@ -31,6 +36,25 @@ class Boom(Exception):
 
 def crash() -> None:
     raise Boom("boom")
+
+
+def run_interrupted(main: Callable[[], T]) -> T:
+    """Run ``main`` on a fresh implicit scheduler, where a crash is thrown into main's park.
+
+    Under ``run`` a crash ends the program; outside it (no program boundary) the caller's
+    blocking call raises the crash and the caller goes on, which lets these tests throw an
+    exception into a parked primitive and check its undo.
+    """
+    prev = _tls.sched
+    _tls.sched = None
+    s = current_scheduler()
+    try:
+        return main()
+    finally:
+        try:
+            s.close()
+        finally:
+            _tls.sched = prev
 
 
 def dump_of(main: object) -> list[str]:
@@ -193,7 +217,7 @@ def test_wg_go_calls_done_even_when_fn_raises_and_the_crash_still_reaches_main()
         wg.go(boom)
         try:
             wg.wait()
-        except Boom:
+        except ProgramExit:  # another goroutine's crash unwinds main
             seen.append(repr(wg))  # Go defers wg.Done(): the counter is back to zero
             raise
         seen.append("wait returned normally")
@@ -380,7 +404,7 @@ def test_lock_waiter_interrupted_before_being_handed_the_lock_leaves_the_queue()
             mu.lock()
         return repr(mu)
 
-    assert run(main) == "<Mutex locked waiters=0>"
+    assert run_interrupted(main) == "<Mutex locked waiters=0>"
 
 
 def test_lock_handed_to_an_interrupted_waiter_is_passed_on_to_the_next() -> None:
@@ -408,7 +432,7 @@ def test_lock_handed_to_an_interrupted_waiter_is_passed_on_to_the_next() -> None
         gosched()
         assert mu.try_lock()
 
-    run(main)
+    run_interrupted(main)
     assert events == ["main interrupted", "waiter locked"]
 
 
@@ -603,7 +627,7 @@ def test_pending_writer_interrupted_admits_the_readers_it_was_blocking() -> None
         gosched()
         return repr(rw)
 
-    assert run(main) == "<RWMutex read-locked readers=2 queued readers=0 writers=0>"
+    assert run_interrupted(main) == "<RWMutex read-locked readers=2 queued readers=0 writers=0>"
     assert events == ["main interrupted", "R2 rlocked"]
 
 
@@ -622,7 +646,7 @@ def test_reader_handed_a_read_lock_while_interrupted_gives_it_back() -> None:
             rw.r_lock()
         return repr(rw)
 
-    assert run(main) == "<RWMutex unlocked readers=0 queued readers=0 writers=0>"
+    assert run_interrupted(main) == "<RWMutex unlocked readers=0 queued readers=0 writers=0>"
 
 
 # -- Once -----------------------------------------------------------------------------------------
@@ -956,7 +980,7 @@ def test_cond_wait_interrupted_relocks_and_passes_a_signal_on() -> None:
         mu.unlock()
         gosched()
 
-    run(main)
+    run_interrupted(main)
     assert events == ["b wait", "main relocked True", "b woke"]
 
 
@@ -1222,7 +1246,7 @@ def test_acquire_interrupted_at_the_head_unblocks_the_requests_behind_it() -> No
         gosched()
         return repr(sem)
 
-    assert run(main) == "<Semaphore size=2 held=2 waiters=0>"
+    assert run_interrupted(main) == "<Semaphore size=2 held=2 waiters=0>"
     assert got == ["small"]
 
 
@@ -1239,7 +1263,7 @@ def test_acquire_granted_while_interrupted_gives_the_weight_back() -> None:
             sem.acquire(2)
         return repr(sem)
 
-    assert run(main) == "<Semaphore size=2 held=0 waiters=0>"
+    assert run_interrupted(main) == "<Semaphore size=2 held=0 waiters=0>"
 
 
 def test_acquire_with_ctx_interrupted_leaves_the_queue() -> None:
@@ -1251,7 +1275,7 @@ def test_acquire_with_ctx_interrupted_leaves_the_queue() -> None:
             sem.acquire(1, FakeCtx())
         return repr(sem)
 
-    assert run(main) == "<Semaphore size=1 held=1 waiters=0>"
+    assert run_interrupted(main) == "<Semaphore size=1 held=1 waiters=0>"
 
 
 # -- outside run() ----------------------------------------------------------------------------------
