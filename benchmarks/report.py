@@ -1,8 +1,13 @@
 """The tables printed at the end of a run, as GitHub markdown (they paste into docs as they are).
 
 1. gochan against the raw-greenlet floor, with the targets
-2. every library on the same shapes: median and ratio to the floor
+2. every library on the same shapes: median, and median ÷ the row's floor
 3. the buffer-size study: thousands of messages per second by buffer size, per regime
+
+Every ratio says what it divides by: the floor is a column of its own, named with what it is
+("1 switch", "2 switches", ...), and the headers spell the division out. The greenlet column of
+table 2 is raw greenlet running the shape itself, which is not always the floor (one-way's floor
+is half a round trip), so it carries no ratio.
 """
 
 from __future__ import annotations
@@ -63,15 +68,14 @@ def _summary(rep: Report) -> list[str]:
     for s in rep.summary:
         if s.gochan is None and s.floor is None:
             continue
-        floor_kind = SHAPE_BY_NAME[s.shape].floor
-        floor = f"{fmt(s.floor, s.unit)} ({FLOOR_WHAT[floor_kind]})" if s.floor else "—"
+        floor = _floor_cell(s.shape, s.floor, s.unit)
         gochan = fmt_stat(s.gochan, s.unit) if s.gochan else "—"
         ratio = f"{s.ratio:.2f}x" if s.ratio is not None else "—"
         target = f"<= {s.target:g}x" if s.target is not None else "—"
         verdict = {True: "meets", False: "misses", None: ""}[s.meets]
         rows.append([s.label, floor, gochan, ratio, target, verdict])
     out = ["gochan against the raw-greenlet floor (median of rounds, min - max in parentheses):", ""]
-    out += _table(["shape", "floor (greenlet)", "gochan", "ratio", "target", ""], rows, "lllrrl")
+    out += _table(["shape", "floor (raw greenlet)", "gochan", "gochan ÷ floor", "target (÷ floor)", ""], rows, "lllrrl")
     floor_mem = rep.result("greenlet", "memory")
     if floor_mem is not None and "parked_in_c_bytes" in floor_mem.extra:
         in_c = floor_mem.extra["parked_in_c_bytes"].median
@@ -83,11 +87,17 @@ def _summary(rep: Report) -> list[str]:
     return out
 
 
+def _floor_cell(shape: str, floor: float | None, unit: str) -> str:
+    """What a row's ratios divide by: the floor's value and what it is, e.g. ``125 ns (1 switch)``."""
+    return f"{fmt(floor, unit)} ({FLOOR_WHAT[SHAPE_BY_NAME[shape].floor]})" if floor else "—"
+
+
 def _peers(rep: Report) -> list[str]:
     libs = [lib.name for lib in LIBRARIES if lib.name in rep.libraries and rep.libraries[lib.name].status == "ok"]
     rows = []
     for row in SUMMARY:
-        cells = [row.label]
+        kind = SHAPE_BY_NAME[row.shape].floor
+        cells = [row.label, _floor_cell(row.shape, rep.floors.get(kind), SHAPE_BY_NAME[row.shape].unit)]
         for lib in libs:
             r = rep.result(lib, row.shape, row.buffer)
             if r is not None:
@@ -95,10 +105,16 @@ def _peers(rep: Report) -> list[str]:
                 cells.append(fmt(r.stat.median, r.unit) + ratio)
             else:
                 cells.append("n/a" if rep.skip(lib, row.shape, row.buffer) else "—")
-        if any(c not in ("n/a", "—") for c in cells[1:]):
+        if any(c not in ("n/a", "—") for c in cells[2:]):
             rows.append(cells)
-    out = ["Every library on the same shapes (median; ratio to the greenlet floor):", ""]
-    out += _table(["shape", *libs], rows, "l" + "r" * len(libs))
+    out = ["Every library on the same shapes: median, and in parentheses median ÷ the row's floor:", ""]
+    out += _table(["shape", "floor (raw greenlet)", *libs], rows, "ll" + "r" * len(libs))
+    if "greenlet" in libs:
+        out += [
+            "",
+            "The greenlet column is raw greenlet running the shape itself (no ratio); a message shape's "
+            "floor is 1 switch, half the greenlet ping-pong round trip.",
+        ]
     return out
 
 

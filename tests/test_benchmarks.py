@@ -7,6 +7,7 @@ tests pin how a missing or incapable peer is reported: as a skip with a reason, 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -97,11 +98,48 @@ def test_results_json_summary_has_gochan_ratio_and_target(quick_run: Run) -> Non
         assert s["meets"] in ((True, False) if row.target is not None else (None,))
 
 
-def test_buffer_study_png_is_a_png(quick_run: Run) -> None:
-    pytest.importorskip("matplotlib")
+def test_buffer_study_png_is_a_png_or_the_run_says_why_not(quick_run: Run) -> None:
+    # matplotlib comes with the bench extra; the test extra runs the suite without it.
     png = quick_run.out / "buffer-study.png"
+    if importlib.util.find_spec("matplotlib") is None:
+        assert "no plot: No module named 'matplotlib' (pip install -e '.[bench]')" in quick_run.stderr
+        assert not png.exists()
+        return
     assert png.read_bytes()[:8] == PNG_MAGIC
     assert png.stat().st_size > 10_000
+
+
+def _table_rows(stdout: str, title: str) -> list[list[str]]:
+    """The cells of the markdown table printed under the line starting with ``title``, header first."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(title)) + 2
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        rows.append([c.strip() for c in line.strip("|").split("|")])
+    return [rows[0], *rows[2:]]  # without the alignment rule
+
+
+def test_every_ratio_names_what_it_divides_by(quick_run: Run) -> None:
+    what = {
+        "roundtrip": "2 switches",
+        "switch": "1 switch",
+        "spawn": "fresh greenlet",
+        "parked": "greenlet parked in Python",
+    }
+    header, *rows = _table_rows(quick_run.stdout, "gochan against the raw-greenlet floor")
+    assert header == ["shape", "floor (raw greenlet)", "gochan", "gochan ÷ floor", "target (÷ floor)", ""]
+    header2, *rows2 = _table_rows(quick_run.stdout, "Every library on the same shapes")
+    assert "in parentheses median ÷ the row's floor" in quick_run.stdout
+    assert header2 == ["shape", "floor (raw greenlet)", "greenlet", "gochan"]
+    for row, cells, cells2 in zip(catalog.SUMMARY, rows, rows2, strict=True):
+        floor = f"({what[catalog.SHAPE_BY_NAME[row.shape].floor]})"
+        assert cells[0] == cells2[0] == row.label
+        assert cells[1].endswith(floor) and cells2[1] == cells[1]
+        assert not cells2[2].endswith("x)"), "the greenlet column is not always the floor: no ratio"
+        assert cells2[3].endswith("x)")
+    assert "The greenlet column is raw greenlet running the shape itself (no ratio)" in quick_run.stdout
 
 
 def test_only_rejects_an_unknown_name_and_lists_the_choices() -> None:
