@@ -58,7 +58,9 @@ cancellable context registers with its nearest cancellable ancestor (skipping va
 in that ancestor's ``_children``; cancelling walks the subtree (iteratively: a chain of 100 000
 contexts must not hit the recursion limit), and a context cancelled on its own removes itself
 from its parent, so a long-lived parent does not accumulate dead children. A parent that is a
-foreign :class:`Context` (a user's subclass) is watched by a goroutine, as Go does. The done
+foreign :class:`Context` (a user's subclass) that offers Go 1.21's ``after_func(f) -> stop`` hook
+is asked to call back on cancellation; any other foreign parent is watched by a goroutine, as
+Go does. The done
 channel is created on first use; a context cancelled before anyone asked for it shares one
 closed channel.
 
@@ -67,6 +69,7 @@ Invariants (single scheduler thread; between operations):
   k in c._children      implies  k._err is None and k._registered is c
   c._done is not None and c._err is not None  implies  c._done is closed
   c._timer is not None  implies  it is pending and c._err is None (timer contexts)
+  c._stop is not None   implies  c._registered is None and c._err is None
 
 Differences from Go: a context belongs to the scheduler (OS thread) it is used on: cancel it
 from another thread through ``call_soon_threadsafe``. Children are cancelled in the order they
@@ -146,6 +149,12 @@ class Context(ABC):
     Subclass it to write your own context (Go: a type implementing the interface); every other
     context comes from this module's functions. Its methods may be called as often as wanted;
     they never block.
+
+    A subclass may also define ``after_func(self, f: Callable[[], None]) -> Callable[[], bool]``
+    (Go 1.21: an ``AfterFunc`` method): call ``f`` once this context is cancelled (in a new
+    goroutine, or directly: ``f`` never blocks), and return a ``stop`` that unregisters ``f``
+    and returns whether it did. Contexts derived from such a parent register through that hook
+    instead of a watching goroutine, so the parent may signal cancellation through it alone.
     """
 
     __slots__ = ()
@@ -266,13 +275,14 @@ _CLOSED.close()
 class _CancelCtx(Context):
     """A context that can be cancelled (Go's ``cancelCtx``); base of the timer and after-func contexts."""
 
-    __slots__ = ("_parent", "_deadline", "_done", "_err", "_cause", "_children", "_registered")
+    __slots__ = ("_parent", "_deadline", "_done", "_err", "_cause", "_children", "_registered", "_stop")
 
     _done: Chan[None] | None
     _err: BaseException | None
     _cause: BaseException | None
     _children: dict[_CancelCtx, None] | None
     _registered: _CancelCtx | None
+    _stop: Callable[[], object] | None
 
     def __init__(self, parent: Context, deadline: float | None) -> None:
         self._parent: Final = parent  # for value lookups
@@ -282,6 +292,7 @@ class _CancelCtx(Context):
         self._cause = None  # set with _err
         self._children = {}  # uncancelled descendants registered here; None once cancelled
         self._registered = None  # the ancestor whose _children holds us
+        self._stop = None  # a foreign parent's after_func hook holds us: this unregisters (Go's stopCtx)
 
     def __repr__(self) -> str:
         return _name(self)
@@ -325,6 +336,7 @@ class _CancelCtx(Context):
         parent = self._registered
         if remove and parent is not None and parent._children is not None:
             del parent._children[self]
+        stop = self._stop if remove else None
         stack: list[_CancelCtx] = [self]
         while stack:  # pre-order, as Go's recursion; a list, not recursion: trees can be deep
             c = stack.pop()
@@ -333,9 +345,12 @@ class _CancelCtx(Context):
             kids = c._children
             c._children = None
             c._registered = None
+            c._stop = None
             c._canceled()
             if kids:
                 stack.extend(reversed(kids))
+        if stop is not None:
+            stop()  # Go's removeChild of a stopCtx; last: it is the foreign parent's code
 
     def _canceled(self) -> None:
         """Effects of cancellation on this node alone: close done (timer and after-func add theirs)."""
@@ -529,7 +544,7 @@ def _propagate_cancel(parent: Context, child: _CancelCtx) -> None:
             return
         anc = p.value(_CANCEL_CTX_KEY)  # a foreign wrapper around one of ours? (Go's parentCancelCtx)
         if not (isinstance(anc, _CancelCtx) and anc.done() is done):
-            _watch_foreign(p, done, child)
+            _attach_foreign(p, done, child)
             return
         p = anc
     if p._err is not None:
@@ -540,14 +555,26 @@ def _propagate_cancel(parent: Context, child: _CancelCtx) -> None:
     child._registered = p
 
 
-def _watch_foreign(parent: Context, done: RecvChan[None], child: _CancelCtx) -> None:
-    """A foreign parent: cancel ``child`` now if ``parent`` is done, else from a watching goroutine."""
+def _attach_foreign(parent: Context, done: RecvChan[None], child: _CancelCtx) -> None:
+    """A foreign parent: cancel ``child`` now if ``parent`` is done, else when it is.
+
+    Go's rules, in order: a parent with an ``after_func(f) -> stop`` method (Go 1.21's
+    ``afterFuncer``) is asked to call back on cancellation, and ``stop`` unregisters the child
+    when it is cancelled first (Go's ``stopCtx``); such a parent may signal cancellation only
+    through that hook. Any other parent is watched by a goroutine until it or the child is done.
+    """
 
     def cancel_child() -> None:
         child._cancel(False, parent.err() or CANCELED, cause(parent))
 
     if done.try_recv() is not None:
         cancel_child()
+        return
+    hook = getattr(parent, "after_func", None)
+    if callable(hook):
+        stop = hook(cancel_child)
+        if child._err is None:  # the hook may have called back at once
+            child._stop = stop
         return
 
     def watch() -> None:  # Go: go func() { select { case <-parent.Done(): ...; case <-child.Done(): } }()

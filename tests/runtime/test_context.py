@@ -866,6 +866,158 @@ def test_a_wrapper_around_our_context_needs_no_watcher_goroutine() -> None:
     vrun(main)
 
 
+# Go's src/context/afterfunc_test.go: a foreign context with Go 1.21's AfterFunc hook.
+
+
+class AfterFuncContext(Context):
+    """Go's ``afterFuncContext``: signals cancellation only through its after_func hook.
+
+    Its ``cancel`` starts the registered functions and never closes ``done()``: a child that
+    watched ``done()`` instead of using the hook would never be cancelled.
+    """
+
+    def __init__(self) -> None:
+        self.after_funcs: dict[object, Callable[[], None]] = {}
+        self.ch: Chan[None] | None = None
+        self.error: BaseException | None = None
+
+    def deadline(self) -> float | None:
+        return None
+
+    def done(self) -> RecvChan[None] | None:
+        if self.ch is None:
+            self.ch = Chan()
+        return self.ch
+
+    def err(self) -> BaseException | None:
+        return self.error
+
+    def value(self, key: object) -> object:
+        return None
+
+    def after_func(self, f: Callable[[], None]) -> Callable[[], bool]:
+        k = object()
+        self.after_funcs[k] = f
+
+        def stop() -> bool:
+            return self.after_funcs.pop(k, None) is not None
+
+        return stop
+
+    def cancel(self, err: BaseException) -> None:
+        if self.error is not None:
+            return
+        self.error = err
+        for f in self.after_funcs.values():
+            go(f)
+        self.after_funcs = {}
+
+
+def test_custom_context_after_func_cancel() -> None:
+    def main() -> None:
+        ctx0 = AfterFuncContext()
+        ctx1, cancel = with_cancel(ctx0)
+        ctx0.cancel(CANCELED)
+        done = ctx1.done()
+        assert done is not None
+        done.recv()  # before the fix: a watcher on ctx0.done(), never closed: deadlock
+        assert ctx1.err() is CANCELED
+        cancel()
+
+    vrun(main)
+
+
+def test_custom_context_after_func_timeout() -> None:
+    def main() -> None:
+        ctx0 = AfterFuncContext()
+        ctx1, cancel = with_timeout(ctx0, 3600.0 * 24 * 365)  # Go: veryLongDuration
+        why = Boom("why")
+        ctx0.cancel(why)
+        done = ctx1.done()
+        assert done is not None
+        done.recv()
+        assert ctx1.err() is why  # Go: child.cancel(false, parent.Err(), Cause(parent))
+        assert cause(ctx1) is why
+        cancel()
+
+    vrun(main)
+
+
+def test_custom_context_after_func_after_func() -> None:
+    def main() -> None:
+        ctx0 = AfterFuncContext()
+        donec: Chan[None] = Chan()
+        stop = after_func(ctx0, donec.close)
+        ctx0.cancel(CANCELED)
+        donec.recv()
+        assert stop() is False
+
+    vrun(main)
+
+
+def test_custom_context_after_func_unregister_cancel() -> None:
+    def main() -> None:
+        ctx0 = AfterFuncContext()
+        n = num_goroutine()
+        _, cancel1 = with_cancel(ctx0)
+        _, cancel2 = with_cancel(ctx0)
+        assert len(ctx0.after_funcs) == 2
+        assert num_goroutine() == n  # the hook, not a watching goroutine
+        cancel1()
+        cancel2()
+        assert len(ctx0.after_funcs) == 0
+
+    vrun(main)
+
+
+def test_custom_context_after_func_unregister_timeout() -> None:
+    def main() -> None:
+        ctx0 = AfterFuncContext()
+        _, cancel = with_timeout(ctx0, 3600.0 * 24 * 365)
+        assert len(ctx0.after_funcs) == 1
+        cancel()
+        assert len(ctx0.after_funcs) == 0
+
+    vrun(main)
+
+
+def test_custom_context_after_func_unregister_after_func() -> None:
+    def main() -> None:
+        ctx0 = AfterFuncContext()
+        stop = after_func(ctx0, lambda: None)
+        assert len(ctx0.after_funcs) == 1
+        assert stop() is True
+        assert len(ctx0.after_funcs) == 0
+
+    vrun(main)
+
+
+def test_custom_context_after_func_unregisters_when_the_deadline_passes_and_cancels_the_subtree() -> None:
+    def main() -> None:
+        ctx0 = AfterFuncContext()
+        ctx1, _ = with_timeout(ctx0, 1.0)
+        ctx2, _ = with_cancel(with_value(ctx1, "k", 1))
+        assert len(ctx0.after_funcs) == 1  # ctx2 registers with ctx1, one of ours
+        advance(1.0)
+        assert len(ctx0.after_funcs) == 0
+        assert ctx2.err() is DEADLINE_EXCEEDED
+
+    vrun(main)
+
+
+def test_a_value_context_over_a_custom_context_still_uses_its_hook() -> None:
+    def main() -> None:
+        ctx0 = AfterFuncContext()
+        ctx1, cancel = with_cancel(with_value(ctx0, "k", 1))
+        assert len(ctx0.after_funcs) == 1
+        ctx0.cancel(CANCELED)
+        settle()
+        assert ctx1.err() is CANCELED
+        cancel()
+
+    vrun(main)
+
+
 # -- programs ----------------------------------------------------------------------------------------
 
 
