@@ -192,7 +192,9 @@ def test_cancel_wakes_goroutines_blocked_on_done() -> None:
         finished.recv()
         return events
 
-    assert run(main) == ["cancel", "a woke: context canceled", "b woke: context canceled"]
+    events = run(main)
+    assert events[0] == "cancel"  # both were parked on done (or had not got there yet)
+    assert sorted(events[1:]) == ["a woke: context canceled", "b woke: context canceled"]  # in either order
 
 
 def test_done_in_select_with_a_work_channel() -> None:

@@ -34,7 +34,7 @@ from gochan._time import (
     tick,
     until,
 )
-from gochan.testing import synctest
+from gochan.testing import synctest, wait
 
 T0 = 946684800.0  # a bubble's clock at start: midnight UTC 2000-01-01
 
@@ -101,7 +101,7 @@ def test_sleep_of_zero_or_less_returns_at_once_without_yielding() -> None:
     sleep(0)
     sleep(-1.0)
     assert (events, at()) == ([], 0.0)  # Go's Sleep(d <= 0) does not even yield
-    gosched()
+    wait()
     assert events == ["other ran"]
 
 
@@ -114,9 +114,10 @@ def test_sleep_longer_than_gos_largest_duration_is_clamped() -> None:
 @synctest
 def test_sleep_parks_with_wait_reason_sleep() -> None:
     go(sleep, 1.0)
-    gosched()
+    wait()
     assert "goroutine 2 [sleep]:" in dump_goroutines()
     sleep(1.0)
+    wait()  # woken at the same instant as main: not necessarily run before main
     assert "goroutine 2" not in dump_goroutines()
 
 
@@ -252,7 +253,7 @@ def test_stop_does_not_take_a_value_already_handed_to_a_blocked_receiver() -> No
     go(lambda: got.append(t.c.recv()))
     sleep(1.0)  # the timer fires into the parked receiver: that value is received
     assert t.stop() is False
-    gosched()
+    wait()
     assert got == [T0 + 1.0]
 
 
