@@ -12,5 +12,5 @@ def examples(n: int, profile: settings | None = None) -> int:
 
     Call it at import time (in a ``@settings``): the profile is loaded by tests/conftest.py first.
     """
-    base = (profile or settings.default).max_examples
+    base = (profile or settings()).max_examples  # settings(): the active profile's values
     return max(1, n * base // BASE_EXAMPLES)

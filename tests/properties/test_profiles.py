@@ -46,7 +46,7 @@ def test_per_test_example_counts_scale_with_the_profile(name: str) -> None:
 def test_the_active_profile_is_the_one_asked_for(request: pytest.FixtureRequest) -> None:
     name = request.config.getoption("--hypothesis-profile") or os.environ.get("HYPOTHESIS_PROFILE", "dev")
     assert isinstance(name, str)
-    assert settings.default.max_examples == settings.get_profile(name).max_examples
+    assert settings().max_examples == settings.get_profile(name).max_examples
     assert examples(150) == examples(150, settings.get_profile(name))
 
 
