@@ -43,5 +43,12 @@ def test_readme_opens_with_the_install_and_run_commands() -> None:
     assert block[0] == (
         "python3 -m venv .venv && .venv/bin/pip install -e '.[bench]' && .venv/bin/python -m benchmarks"
     )
-    assert block[1] == "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && .venv/bin/python -m pytest"
+    assert block[1] == "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"
     assert text.index("```bash") < text.index("```python")
+
+
+def test_readme_tells_users_to_install_the_distribution() -> None:
+    text = (ROOT / "README.md").read_text()
+    assert "```sh\npip install pygochan\n```" in text
+    assert "import package is `gochan`" in text
+
