@@ -50,7 +50,11 @@ def go(fn: Callable[..., object], /, *args: Any, **kwargs: Any) -> None:
 
 
 def gosched() -> None:
-    """Yield the processor: let every other runnable goroutine run first (Go: ``runtime.Gosched``)."""
+    """Yield the processor: every goroutine runnable now runs before the caller resumes (Go: ``runtime.Gosched``).
+
+    The caller goes to the tail of the run queue; due timers and ready file descriptors are let
+    in first, so what they wake may run first too.
+    """
     (_tls.sched or current_scheduler()).gosched()
 
 

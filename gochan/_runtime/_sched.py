@@ -255,6 +255,12 @@ class Scheduler:
     def gosched(self) -> None:
         """Yield: the current goroutine goes to the tail of the run queue (Go's Gosched)."""
         self._events()  # an explicit yield also lets due timers and ready fds in, as Go's schedule
+        rn = self.runnext
+        if rn is not None and self.handoffs >= HANDOFF_LIMIT:
+            # The time slice is up, so _findrunnable would queue runnext behind the caller; the
+            # caller yields, so runnext keeps its turn: every goroutine runnable now runs first.
+            self.runnext = None
+            self.runq.appendleft(rn)
         self.runq.append(self.current)
         self.park(None)  # runnable, not waiting: no wait reason
 

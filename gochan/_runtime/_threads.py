@@ -49,7 +49,7 @@ class _Pool:
 
     def __init__(self, limit: int) -> None:
         self.lock: Final = threading.Lock()
-        self.jobs: Final[deque[_Job | None]] = deque()  # None: one idle thread exits
+        self.jobs: Final[deque[_Job]] = deque()
         self.wakeup: Final = threading.Condition(self.lock)
         self.threads = 0
         self.idle = 0
@@ -70,15 +70,17 @@ class _Pool:
         while True:
             with lock:
                 while not self.jobs:
+                    if self.users == 0:  # no program needs the pool: do not outlive them
+                        self.threads -= 1
+                        return
                     self.idle += 1
                     self.wakeup.wait()
                     self.idle -= 1
                 job = self.jobs.popleft()
-                if job is None or self.threads > self.limit:
+                if self.threads > self.limit:  # the limit was lowered: retire, leave the job
                     self.threads -= 1
-                    if job is not None:
-                        self.jobs.appendleft(job)
-                        self.wakeup.notify()
+                    self.jobs.appendleft(job)
+                    self.wakeup.notify()
                     return
             job()
 
@@ -87,7 +89,6 @@ class _Pool:
         with self.lock:
             self.users -= 1
             if self.users == 0:
-                self.jobs.extend([None] * self.idle)
                 self.wakeup.notify_all()
 
 

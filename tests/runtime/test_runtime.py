@@ -173,6 +173,30 @@ def test_gosched_goes_to_the_tail_of_the_run_queue() -> None:
     assert events == ["b1", "a1", "main", "b2", "a2", "main end"]
 
 
+@pytest.mark.parametrize("handoffs", [0, HANDOFF_LIMIT - 1, HANDOFF_LIMIT, 3 * HANDOFF_LIMIT])
+def test_gosched_runs_every_runnable_goroutine_first_even_when_the_time_slice_is_used_up(handoffs: int) -> None:
+    events: list[str] = []
+
+    def echo(ping: Chan[int], pong: Chan[int]) -> None:
+        for v in ping:
+            pong.send(v)
+
+    def main() -> None:
+        ping: Chan[int] = Chan()
+        pong: Chan[int] = Chan()
+        go(echo, ping, pong)
+        for i in range(handoffs):  # quick hand-offs use up runnext's time slice
+            ping.send(i)
+            pong.recv()
+        go(events.append, "started before gosched")
+        gosched()
+        events.append("main after gosched")
+        ping.close()
+
+    run(main)
+    assert events == ["started before gosched", "main after gosched"]
+
+
 def test_num_goroutine_counts_live_goroutines_including_main() -> None:
     def main() -> list[int]:
         counts = [num_goroutine()]
