@@ -21,6 +21,7 @@ LAYER = {
     "errgroup": 6,
     "testing": 6,
     "watchdog": 6,
+    "patterns": 7,
 }
 
 

@@ -1,0 +1,223 @@
+"""Futures: one result, delivered once, awaited by anyone (Go: a buffered ``chan T`` of one).
+
+Go has no future type; it writes one by hand::
+
+    c := make(chan result, 1)
+    go func() { c <- compute() }()
+    ...
+    r := <-c
+
+:class:`Future` is that channel made reusable: any number of goroutines may wait for the result
+(a Go channel delivers it to one), ``done()`` is a channel closed on completion — usable in
+``select`` like ``ctx.done()`` — and an exception is carried to whoever asks for the result
+(a Go function returns an ``error``; a Python one raises). :func:`promise` is the ``go func()``
+above.
+
+Design: a Future is a small record: a state, a value or an exception, and its done channel,
+made on first demand — a pool resolves many futures nobody selects on, and a channel per task
+would be most of a task's cost. Waiting goes through the public API only: ``result()`` receives
+from ``done()``.
+
+Unobserved errors. An exception escaping a goroutine ends the program (Go's crash); an exception
+*caught into a future* must not vanish instead. A future whose exception nobody read — through
+:meth:`Future.result` or :meth:`Future.exception` — is reported when the future is garbage
+collected (asyncio's "Future exception was never retrieved"), to the hook installed with
+:func:`set_unobserved_error_hook`. The default hook hands it to ``sys.unraisablehook``, Python's
+own channel for errors nobody can catch (pytest turns it into a warning; the interpreter prints
+it to stderr). Futures cancelled by a pool's shutdown before their task started are not
+reported: the task never ran, so it has no error.
+
+Invariants:
+  _state is _PENDING   iff  neither _value nor _exc has been set
+  _done is not None and _state is not _PENDING  implies  _done is closed
+  _observed            implies  the exception (if any) was handed to a caller
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from types import TracebackType
+from typing import Final, Generic, TypeVar, TypeVarTuple, final
+
+from gochan import Chan, RecvChan, go, recv, select
+from gochan.context import Context
+from gochan.errors import CanceledError
+
+__all__ = [
+    "Future",
+    "UnobservedErrorHook",
+    "promise",
+    "set_unobserved_error_hook",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+Ts = TypeVarTuple("Ts")
+
+_PENDING: Final = 0
+_VALUE: Final = 1
+_ERROR: Final = 2
+
+UNOBSERVED: Final = "Future exception was never retrieved"
+
+UnobservedErrorHook = Callable[[BaseException, "Future[object]"], None]
+"""Called as ``hook(exc, future)`` for a future whose exception nobody read, when it is collected."""
+
+
+class _Unraisable:
+    """What ``sys.unraisablehook`` expects: ``exc_type``, ``exc_value``, ``exc_traceback``, ``err_msg``, ``object``."""
+
+    __slots__ = ("err_msg", "exc_traceback", "exc_type", "exc_value", "object")
+
+    def __init__(self, exc: BaseException, fut: object) -> None:
+        self.exc_type = type(exc)
+        self.exc_value = exc
+        self.exc_traceback = exc.__traceback__
+        self.err_msg = UNOBSERVED
+        self.object = fut
+
+
+def _report_unraisable(exc: BaseException, fut: Future[object]) -> None:
+    sys.unraisablehook(_Unraisable(exc, fut))  # type: ignore[arg-type]  # duck-typed as UnraisableHookArgs
+
+
+_hook: UnobservedErrorHook = _report_unraisable
+
+
+def set_unobserved_error_hook(hook: UnobservedErrorHook | None) -> UnobservedErrorHook:
+    """Install ``hook(exc, future)`` for exceptions nobody read; None restores the default. Returns the previous hook.
+
+    The default passes the exception to ``sys.unraisablehook`` with the message "Future
+    exception was never retrieved". A hook runs inside a garbage collection: it must not block.
+    """
+    global _hook
+    prev = _hook
+    _hook = _report_unraisable if hook is None else hook
+    return prev
+
+
+@final
+class Future(Generic[T]):
+    """The eventual result of one computation: a value or an exception (Go: a ``chan T`` of one, read by many).
+
+    Resolved once, by the pool, dispatcher or :func:`promise` that made it. ``done()`` is a
+    channel closed on completion (Go's ``ctx.Done()`` idiom); ``result()`` waits and returns the
+    value or raises the exception.
+    """
+
+    __slots__ = ("__weakref__", "_done", "_exc", "_observed", "_state", "_tb", "_value")
+
+    _done: Chan[None] | None
+    _value: T | None
+    _exc: BaseException | None
+
+    def __init__(self) -> None:
+        self._state = _PENDING
+        self._value = None
+        self._exc = None
+        self._tb: TracebackType | None = None  # the exception's traceback as caught: re-raised from it
+        self._done = None  # made on first demand (done() or a blocking result())
+        self._observed = False  # an exception was handed out, or needs no report
+
+    def __repr__(self) -> str:
+        state = ("pending", "done", f"failed {self._exc!r}")[self._state]
+        return f"<Future {state}>"
+
+    def __del__(self) -> None:
+        if self._state == _ERROR and not self._observed:
+            assert self._exc is not None
+            _hook(self._exc, self)  # type: ignore[arg-type]  # the hook only looks at it
+
+    def done(self) -> RecvChan[None]:
+        """A channel closed once the future is resolved; never sent on (Go: ``<-ctx.Done()`` style).
+
+        ``select(recv(fut.done()), recv(ctx.done()))`` waits for either.
+        """
+        ch = self._done
+        if ch is None:
+            ch = self._done = Chan()
+            if self._state != _PENDING:
+                ch.close()
+        return ch
+
+    def ready(self) -> bool:
+        """Whether the future is resolved (a non-blocking look at ``done()``)."""
+        return self._state != _PENDING
+
+    def result(self, ctx: Context | None = None) -> T:
+        """Wait for the result; return the value or raise the exception the computation raised.
+
+        With ``ctx``, stop waiting when it is done: raises ``ctx.err()`` (the computation goes on).
+        Go: ``r := <-c``, or ``select { case r := <-c: ...; case <-ctx.Done(): ... }``.
+        """
+        if self._state == _PENDING:
+            self._wait(ctx)
+        if self._state == _ERROR:
+            self._observed = True
+            assert self._exc is not None
+            raise self._exc.with_traceback(self._tb)  # not a traceback that grows at each raise
+        return self._value  # type: ignore[return-value]  # _VALUE: set by _resolve to a T
+
+    def exception(self, ctx: Context | None = None) -> BaseException | None:
+        """Wait like :meth:`result`; return the exception the computation raised, or None."""
+        if self._state == _PENDING:
+            self._wait(ctx)
+        self._observed = True
+        return self._exc
+
+    def _wait(self, ctx: Context | None) -> None:
+        cd = ctx.done() if ctx is not None else None
+        if cd is None:
+            self.done().recv()
+            return
+        assert ctx is not None
+        if select(recv(self.done()), recv(cd))[0] == 1 and self._state == _PENDING:
+            err = ctx.err()
+            assert err is not None
+            raise err
+
+    # -- resolution (by the pattern that made the future) ------------------------------------
+
+    def _resolve(self, value: T) -> None:
+        """Set the value and wake every waiter. A future is resolved once."""
+        assert self._state == _PENDING, "a future is resolved once"
+        self._value = value
+        self._state = _VALUE
+        if self._done is not None:
+            self._done.close()
+
+    def _fail(self, exc: BaseException, *, report: bool = True) -> None:
+        """Set the exception and wake every waiter; ``report=False``: never report it unobserved."""
+        assert self._state == _PENDING, "a future is resolved once"
+        self._exc = exc
+        self._tb = exc.__traceback__
+        self._state = _ERROR
+        self._observed = not report
+        if self._done is not None:
+            self._done.close()
+
+    def _run(self, fn: Callable[[*Ts], T], args: tuple[*Ts]) -> None:
+        """Run ``fn(*args)`` here and resolve with what it returns or raises (an Exception only)."""
+        try:
+            v = fn(*args)
+        except Exception as e:  # noqa: BLE001 - the task's error belongs to its future
+            self._fail(e)
+        else:
+            self._resolve(v)
+
+
+def abandoned(why: str) -> CanceledError:
+    """The exception of a future whose task will never run (not reported when unobserved)."""
+    return CanceledError(why)
+
+
+def promise(fn: Callable[[*Ts], R], /, *args: *Ts) -> Future[R]:
+    """Start ``fn(*args)`` in a new goroutine; return the Future of its result.
+
+    Go: ``c := make(chan T, 1); go func() { c <- fn(args) }()``. An ``Exception`` raised by
+    ``fn`` goes into the future; a ``BaseException`` (an interrupt) ends the program as usual.
+    """
+    f: Future[R] = Future()
+    go(f._run, fn, args)
+    return f
