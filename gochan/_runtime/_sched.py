@@ -726,9 +726,18 @@ def run(main: Callable[..., T], *args: Any, seed: int | None = None, **kwargs: A
     return run_in(Scheduler(seed), main, *args, **kwargs)
 
 
+_NESTED_RUN: Final = (
+    "run called inside a running program (from goroutine {}): a thread runs one program at a time, and "
+    "a nested one would freeze this one. Call the function directly, start it with go(f), or run a "
+    "separate program on a thread of its own with to_thread(run, f)."
+)
+
+
 def run_in(s: Scheduler, main: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run ``main`` as the main goroutine of the fresh scheduler ``s`` (see :func:`run`)."""
     prev = _tls.sched
+    if prev is not None and prev.inrun:
+        raise RuntimeError(_NESTED_RUN.format(prev.current.id))
     _tls.sched = s
     s.inrun = True
     try:

@@ -340,6 +340,21 @@ def test_a_lock_released_in_a_finally_while_the_program_ends_lets_the_unwinding_
 # -- misuse at the call -------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("runner", [run, gochan.testing.run], ids=["run", "testing.run"])
+def test_run_inside_a_running_program_is_refused_with_the_ways_out(runner: Callable[..., object]) -> None:
+    others: list[str] = []
+
+    def main() -> str:
+        go(others.append, "the program went on")
+        with pytest.raises(RuntimeError, match=r"^run called inside a running program \(from goroutine 1\)"):
+            runner(lambda: "inner")
+        return str(to_thread(run, lambda: "inner on its own thread"))
+
+    assert run(main) == "inner on its own thread"
+    assert others == ["the program went on"]
+
+
+
 def two(a: int, b: int) -> None:
     pass
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gochan import Chan, DeadlockError, dump_goroutines, go, gosched, num_goroutine, recv, select
+from gochan import Chan, DeadlockError, dump_goroutines, go, gosched, num_goroutine, recv, select, to_thread
 from gochan import run as gorun
 from gochan._runtime import current_scheduler, to_thread
 from gochan._time import after, new_ticker, now, since, sleep
@@ -221,7 +221,7 @@ def test_deadlock_found_by_main_itself_raises_with_gos_text() -> None:
 def test_deadlock_of_a_program_run_inside_the_bubble_keeps_its_own_text() -> None:
     def main() -> str:
         with pytest.raises(DeadlockError) as ei:
-            gorun(lambda: Chan[int]().recv())
+            to_thread(gorun, lambda: Chan[int]().recv())  # a program of its own, on its own thread
         return str(ei.value)
 
     assert run(main) == "all goroutines are asleep - deadlock!"
