@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gochan import Chan, DeadlockError, dump_goroutines, go, gosched, num_goroutine, recv, select, to_thread
+from gochan import Chan, DeadlockError, dump_goroutines, go, gosched, num_goroutine, recv, select
 from gochan import run as gorun
 from gochan._runtime import current_scheduler, to_thread
 from gochan._time import after, new_ticker, now, since, sleep
