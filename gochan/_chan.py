@@ -16,9 +16,10 @@ Invariants (ignoring stale select waiters, which every operation skips):
 
 from __future__ import annotations
 
+import operator
 from collections import deque
 from collections.abc import Iterator
-from typing import Generic, Literal, TypeVar, final
+from typing import Generic, Literal, SupportsIndex, TypeVar, final
 
 from ._runtime import G, SelWaiter, current_scheduler
 from ._runtime._sched import _tls
@@ -32,6 +33,10 @@ T_contra = TypeVar("T_contra", contravariant=True)
 
 _SEND_CLOSED = "send on closed channel"
 _CLOSE_CLOSED = "close of closed channel"
+_SIZE_OUT_OF_RANGE = "makechan: size out of range"
+
+# The largest capacity: Go's maxAlloc on 64-bit Linux (2**48 bytes), beyond which makechan panics.
+MAX_CAP = 1 << 48
 
 Waiter = G | SelWaiter
 
@@ -65,6 +70,13 @@ def _live_head(q: deque[Waiter]) -> bool:
             continue
         return True
     return False
+
+
+def _capacity(size: object) -> int:
+    """A capacity that is not exactly an int: accept what ``operator.index`` accepts, except bool."""
+    if size.__class__ is bool or not isinstance(size, SupportsIndex):
+        raise TypeError(f"Chan capacity must be an int, not {size.__class__.__name__}")
+    return operator.index(size)  # an exact int, also for an int subclass such as an IntEnum
 
 
 class SendChan(Generic[T_contra]):
@@ -129,12 +141,15 @@ class Chan(SendChan[T], RecvChan[T]):
     __slots__ = ("_buf", "_cap", "_recvq", "_sendq", "_closed", "_zero", "__weakref__")
 
     _buf: deque[T]
+    _cap: int
     _recvq: deque[Waiter]
     _sendq: deque[Waiter]
 
     def __init__(self, capacity: int = 0, *, zero: T | None = None) -> None:
-        if capacity < 0:
-            raise ValueError("makechan: size out of range")
+        if capacity.__class__ is not int:
+            capacity = _capacity(capacity)
+        if not 0 <= capacity <= MAX_CAP:
+            raise ValueError(_SIZE_OUT_OF_RANGE)
         self._buf = deque()
         self._cap = capacity
         self._recvq = deque()

@@ -5,6 +5,9 @@ Every test runs as a program under ``gochan.run``; interleavings are asserted as
 
 from __future__ import annotations
 
+import enum
+import math
+
 import pytest
 
 from gochan import Chan, ClosedChannelError, RecvChan, SendChan, go, gosched, run
@@ -337,6 +340,56 @@ def test_negative_capacity_raises() -> None:
             Chan[int](-1)
 
     run(main)
+
+
+class Size(enum.IntEnum):
+    SMALL = 3
+
+
+class Indexable:
+    """Not an int, but usable as one (``operator.index``), as numpy's integers are."""
+
+    def __index__(self) -> int:
+        return 2
+
+
+@pytest.mark.parametrize("size", [-1, -(1 << 70), (1 << 48) + 1, 1 << 63, 1 << 100])
+def test_capacity_out_of_range_raises_go_text(size: int) -> None:
+    with pytest.raises(ValueError, match=r"^makechan: size out of range$"):
+        Chan[int](size)
+
+
+@pytest.mark.parametrize(
+    ("size", "kind"),
+    [
+        (1.5, "float"),
+        (2.0, "float"),
+        (math.nan, "float"),
+        (math.inf, "float"),
+        ("3", "str"),
+        (None, "NoneType"),
+        (True, "bool"),
+        (False, "bool"),
+    ],
+)
+def test_capacity_that_is_not_an_int_raises_type_error(size: object, kind: str) -> None:
+    with pytest.raises(TypeError, match=rf"^Chan capacity must be an int, not {kind}$"):
+        Chan[int](size)  # type: ignore[arg-type]  # the misuse under test
+
+
+@pytest.mark.parametrize(("size", "cap"), [(0, 0), (Size.SMALL, 3), (Indexable(), 2), (1 << 48, 1 << 48)])
+def test_capacity_accepts_ints_int_subclasses_and_index_objects_up_to_2_to_the_48(size: object, cap: int) -> None:
+    ch: Chan[int] = Chan(size)  # type: ignore[arg-type]  # an __index__ object is accepted at run time
+    assert type(ch.cap) is int
+    assert ch.cap == cap
+
+
+def test_capacity_holds_exactly_cap_values() -> None:
+    def main() -> list[bool]:
+        ch: Chan[int] = Chan(Size.SMALL)
+        return [ch.try_send(v) for v in range(5)]
+
+    assert run(main) == [True, True, True, False, False]
 
 
 def test_send_only_and_recv_only_views_are_the_same_object() -> None:
