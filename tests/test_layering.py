@@ -22,6 +22,7 @@ LAYER = {
     "testing": 6,
     "watchdog": 6,
     "patterns": 7,
+    "jobs": 8,
 }
 
 

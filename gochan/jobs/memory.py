@@ -1,0 +1,258 @@
+"""The memory store: jobs live in this process, the embedded default and the fastest path.
+
+Design: a dict of mutable records, plus the queue as an insertion-ordered dict of the queued ones
+(FIFO, O(1) removal for cancel and supersede) and a map from key to its live job. Every operation
+is a plain Python function that never blocks and never yields, so on one scheduler each is atomic;
+a lock makes them atomic across OS threads too. Jobs are never leased (they die with the process):
+``renew`` only reports what changed and ``reclaim`` has nothing to do.
+
+Invariants (between operations):
+  r in _queued.values()   iff  r.state is QUEUED
+  _live[k] is r           iff  r.key == k and r.state in (QUEUED, RUNNING)
+  _counts[s] == number of records in state s
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Collection, Mapping
+from typing import final
+
+from .model import FINAL, ClaimedJob, JobInfo, Outcome, QueueFullError, Retry, State
+
+__all__ = ["MemoryStore"]
+
+_QUEUED = State.QUEUED
+_RUNNING = State.RUNNING
+
+
+@final
+class _Rec:
+    """One job's mutable record (JobInfo's fields)."""
+
+    __slots__ = (
+        "attempts",
+        "created_at",
+        "error",
+        "finished_at",
+        "id",
+        "key",
+        "message",
+        "name",
+        "payload_json",
+        "progress",
+        "result_json",
+        "retry",
+        "run_after",
+        "started_at",
+        "state",
+        "timeout",
+        "version",
+        "worker",
+    )
+
+    def __init__(self, j: JobInfo) -> None:
+        self.id = j.id
+        self.name = j.name
+        self.payload_json = j.payload_json
+        self.state = j.state
+        self.key = j.key
+        self.timeout = j.timeout
+        self.retry: Retry = j.retry
+        self.attempts = j.attempts
+        self.version = j.version
+        self.worker = j.worker
+        self.created_at = j.created_at
+        self.started_at = j.started_at
+        self.finished_at = j.finished_at
+        self.run_after = j.run_after
+        self.result_json = j.result_json
+        self.error = j.error
+        self.progress = j.progress
+        self.message = j.message
+
+    def info(self) -> JobInfo:
+        return JobInfo(
+            self.id,
+            self.name,
+            self.payload_json,
+            self.state,
+            self.key,
+            self.timeout,
+            self.retry,
+            self.attempts,
+            self.version,
+            self.worker,
+            self.created_at,
+            self.started_at,
+            self.finished_at,
+            self.run_after,
+            self.result_json,
+            self.error,
+            self.progress,
+            self.message,
+        )
+
+
+@final
+class MemoryStore:
+    """Jobs in this process's memory (``memory://``). See :class:`gochan.jobs.store.Store`."""
+
+    durable = False
+    blocking = False
+    poll_interval = 0.0
+
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self._jobs: dict[str, _Rec] = {}
+        self._queued: dict[str, _Rec] = {}
+        self._live: dict[str, _Rec] = {}
+        self._counts: dict[State, int] = dict.fromkeys(State, 0)
+        self._mu = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"MemoryStore({len(self._jobs)} jobs, {len(self._queued)} queued)"
+
+    # -- state changes (callers hold _mu) --------------------------------------------------------
+
+    def _move(self, r: _Rec, to: State, now: float) -> None:
+        c = self._counts
+        c[r.state] -= 1
+        c[to] += 1
+        if r.state is _QUEUED:
+            del self._queued[r.id]
+        r.state = to
+        if to is _QUEUED:
+            self._queued[r.id] = r
+        elif to in FINAL:
+            r.finished_at = now
+            if r.key is not None and self._live.get(r.key) is r:
+                del self._live[r.key]
+
+    # -- the store interface ----------------------------------------------------------------------
+
+    def submit(self, rec: JobInfo, capacity: int) -> str | None:
+        with self._mu:
+            if rec.id in self._jobs:
+                raise ValueError(f"jobs: a job with id {rec.id!r} already exists")
+            old = self._live.get(rec.key) if rec.key is not None else None
+            if (old is None or old.state is not _QUEUED) and len(self._queued) >= capacity:
+                raise QueueFullError
+            if old is not None:
+                old.version += 1
+                self._move(old, State.SUPERSEDED, rec.created_at)
+            r = _Rec(rec)
+            self._jobs[r.id] = r
+            self._queued[r.id] = r
+            self._counts[_QUEUED] += 1
+            if r.key is not None:
+                self._live[r.key] = r
+            return None if old is None else old.id
+
+    def claim(
+        self, worker: str, names: Collection[str], limit: int, lease_until: float, now: float
+    ) -> list[ClaimedJob]:
+        with self._mu:
+            picked: list[_Rec] = []
+            for r in self._queued.values():
+                if len(picked) >= limit:
+                    break
+                if r.run_after <= now and r.name in names:
+                    picked.append(r)
+            out = []
+            for r in picked:
+                self._move(r, _RUNNING, now)
+                r.version += 1
+                r.attempts += 1
+                r.worker = worker
+                r.started_at = now
+                r.progress = r.message = None
+                out.append(ClaimedJob(r.id, r.name, r.payload_json, r.key, r.timeout, r.retry, r.attempts, r.version))
+            return out
+
+    def renew(self, worker: str, tokens: Mapping[str, int], lease_until: float | None) -> dict[str, State]:
+        with self._mu:
+            jobs = self._jobs
+            return {
+                i: jobs[i].state for i, tok in tokens.items() if jobs[i].state is not _RUNNING or jobs[i].version != tok
+            }
+
+    def _held(self, job_id: str, token: int) -> _Rec | None:
+        r = self._jobs.get(job_id)
+        return r if r is not None and r.state is _RUNNING and r.version == token else None
+
+    def complete(self, job_id: str, token: int, outcome: Outcome, now: float) -> bool:
+        with self._mu:
+            r = self._held(job_id, token)
+            if r is None:
+                return False
+            r.result_json = outcome.result_json
+            r.error = outcome.error
+            if outcome.retry_at is not None:
+                if len(self._queued) < outcome.capacity:
+                    r.run_after = outcome.retry_at
+                    self._move(r, _QUEUED, now)
+                    return True
+                r.error = f"{r.error}; not retried: max capacity reached"
+            self._move(r, outcome.state, now)
+            return True
+
+    def progress(self, job_id: str, token: int, fraction: float, message: str) -> bool:
+        with self._mu:
+            r = self._held(job_id, token)
+            if r is None:
+                return False
+            r.progress = fraction
+            r.message = message
+            return True
+
+    def cancel(self, job_id: str, now: float) -> bool:
+        with self._mu:
+            r = self._jobs.get(job_id)
+            if r is None or r.state in FINAL:
+                return False
+            r.version += 1
+            self._move(r, State.CANCELLED, now)
+            return True
+
+    def hand_back(self, worker: str, tokens: Mapping[str, int], now: float) -> list[str]:
+        with self._mu:
+            back = [r for i, tok in tokens.items() if (r := self._held(i, tok)) is not None]
+            back.extend(self._queued.values())
+            for r in back:
+                r.version += 1
+                self._move(r, State.ABANDONED, now)
+            return [r.id for r in back]
+
+    def reclaim(self, now: float) -> list[str]:
+        return []
+
+    # -- reads --------------------------------------------------------------------------------------
+
+    def get(self, job_id: str) -> JobInfo | None:
+        with self._mu:
+            r = self._jobs.get(job_id)
+            return None if r is None else r.info()
+
+    def state(self, job_id: str) -> State | None:
+        """The job's state alone (cheaper than :meth:`get`)."""
+        r = self._jobs.get(job_id)
+        return None if r is None else r.state
+
+    def list(self, state: State | None = None, key: str | None = None, limit: int = 1000) -> list[JobInfo]:
+        with self._mu:
+            out = []
+            for r in self._jobs.values():
+                if (state is None or r.state is state) and (key is None or r.key == key):
+                    out.append(r.info())
+                    if len(out) >= limit:
+                        break
+            return out
+
+    def counts(self) -> dict[State, int]:
+        with self._mu:
+            return dict(self._counts)
+
+    def close(self) -> None:
+        pass

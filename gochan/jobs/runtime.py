@@ -1,0 +1,625 @@
+"""The job runtime: a bounded queue, a runner of handler goroutines, cancel-by-close (docs/jobs.md).
+
+Go, after the seeds: a dispatcher goroutine claims jobs while the runner has free slots and starts
+one goroutine per job, each under its own context (``context.WithCancelCause``, plus
+``WithTimeout`` when the job has a timeout). Cancel, supersede, timeout and shutdown all cancel that
+context with a cause; nothing polls a flag. A durable store adds one maintenance goroutine that
+renews this worker's leases, learns of cancels made by other processes (the seed's ``Watch``), and
+reclaims expired leases.
+
+Design. Every state change is one atomic store operation (gochan/jobs/store.py); the runtime only
+reacts to what each operation reports (the superseded id, the jobs no longer held, a refused
+completion). Whoever waits for a change — ``wait``, ``watch``, ``submit`` waiting for room,
+``shutdown`` waiting for handlers — waits on a *signal*: a channel closed at the next change of
+what it watches (Go's broadcast by close), plus a poll for a durable store, whose other writers
+cannot close our channels. Statistics are owned by one goroutine (``gochan.patterns.Stats``).
+
+Invariants (between goroutine switches):
+  id in _running      iff  a handler goroutine of this runtime runs job id and has not finished
+  len(_running) <= _workers, except just after resize() lowered it
+  _closing            implies  no new job is accepted (ShutdownError)
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Final, TypeVar, TypeVarTuple, final
+
+from gochan import Case, Chan, RecvChan, go, new_timer, recv, select, to_thread
+from gochan import context as gcontext
+from gochan.context import CancelCauseFunc, CancelFunc, Context
+from gochan.patterns import Stats
+
+from .memory import MemoryStore
+from .model import (
+    JSON,
+    NO_RETRY,
+    ClaimedJob,
+    JobCancelledError,
+    JobInfo,
+    JobSupersededError,
+    JobTimeoutError,
+    LeaseLostError,
+    Outcome,
+    QueueFullError,
+    Retry,
+    ShutdownError,
+    State,
+    decode_json,
+    encode_json,
+)
+from .store import Store, open_store
+
+__all__ = ["Handler", "Job", "JobStats", "Jobs", "ShutdownReport"]
+
+R = TypeVar("R")
+Ts = TypeVarTuple("Ts")
+
+_ROOM: Final = "\0room"  # signal: a queued job left the queue, or shutdown began
+_IDLE: Final = "\0idle"  # signal: a handler finished
+
+_CAUSE_STATE: Final[dict[type[BaseException], State]] = {
+    JobCancelledError: State.CANCELLED,
+    JobSupersededError: State.SUPERSEDED,
+    JobTimeoutError: State.TIMED_OUT,
+}
+
+
+def _cause_of(state: State) -> BaseException:
+    """The cause a handler's context is cancelled with when its job moved to ``state`` elsewhere."""
+    if state is State.CANCELLED:
+        return JobCancelledError()
+    if state is State.SUPERSEDED:
+        return JobSupersededError()
+    return LeaseLostError()
+
+
+@final
+class Job:
+    """What a handler receives: the job's identity, its payload, and a way to report progress."""
+
+    __slots__ = ("_jobs", "_payload", "attempts", "id", "key", "name", "payload_json", "timeout", "token")
+
+    def __init__(self, jobs: Jobs, c: ClaimedJob) -> None:
+        self._jobs = jobs
+        self.id = c.id
+        self.name = c.name
+        self.key = c.key
+        self.timeout = c.timeout
+        self.attempts = c.attempts
+        self.token = c.token
+        self.payload_json = c.payload_json
+        self._payload: JSON = None
+
+    def __repr__(self) -> str:
+        return f"Job({self.id!r}, {self.name!r}, attempt {self.attempts})"
+
+    @property
+    def payload(self) -> JSON:
+        """The payload, decoded from its JSON (a fresh copy per run)."""
+        if self._payload is None:
+            self._payload = decode_json(self.payload_json)
+        return self._payload
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        """Report progress (``0.0 <= fraction <= 1.0``), visible in :meth:`Jobs.get` while running."""
+        if not 0.0 <= fraction <= 1.0:
+            raise ValueError(f"jobs: progress must be a fraction between 0 and 1, got {fraction!r}")
+        self._jobs._progress(self, float(fraction), str(message))
+
+
+Handler = Callable[[Context, Job], object]
+"""``def handler(ctx, job) -> JSON``: runs as a goroutine; ``ctx.done()`` closes on cancel, supersede,
+timeout and shutdown, ``context.cause(ctx)`` says which."""
+
+H = TypeVar("H", bound=Handler)
+
+
+@final
+@dataclass(frozen=True)
+class ShutdownReport:
+    """What :meth:`Jobs.shutdown` did."""
+
+    finished: int
+    """Runs that ended during the shutdown (in any final state)."""
+    handed_back: list[str] = field(default_factory=list)
+    """Jobs given back to the store: queued again (durable) or abandoned (memory)."""
+    ignored: list[str] = field(default_factory=list)
+    """Jobs whose handlers were still running after the hard grace (they ignored their context)."""
+
+
+@final
+@dataclass(frozen=True)
+class JobStats:
+    """``counts``: jobs per state in the store now; ``totals``: this runtime's cumulative counters."""
+
+    counts: dict[State, int]
+    totals: dict[str, int]
+    running: int
+    workers: int
+    capacity: int
+
+
+@final
+class _Run:
+    """A job this runtime runs: its lease token and its context's cancel."""
+
+    __slots__ = ("cancel", "stop_timer", "token")
+
+    def __init__(self, token: int, cancel: CancelCauseFunc, stop_timer: CancelFunc | None) -> None:
+        self.token = token
+        self.cancel = cancel
+        self.stop_timer = stop_timer
+
+
+@final
+class Jobs:
+    """A job queue and its runner (docs/jobs.md).
+
+    ``store``: a :class:`~gochan.jobs.store.Store`, a URL for :func:`open_store`, or None (memory).
+    ``capacity``: how many jobs may be queued; ``workers``: how many handlers run at once;
+    ``lease``: seconds a durable store's claim lasts without renewal; ``grace``/``hard_grace``:
+    shutdown's default waits; ``seed``: fixes retry jitter.
+    """
+
+    def __init__(
+        self,
+        store: Store | str | None = None,
+        *,
+        capacity: int = 1024,
+        workers: int = 8,
+        lease: float = 30.0,
+        grace: float = 30.0,
+        hard_grace: float = 1.0,
+        worker_id: str | None = None,
+        seed: int | None = None,
+    ) -> None:
+        if capacity < 1 or workers < 0:
+            raise ValueError(f"jobs: capacity must be >= 1 and workers >= 0, got {capacity} and {workers}")
+        self.store: Store = open_store(store) if isinstance(store, str) else (store or MemoryStore())
+        self.capacity = capacity
+        self.lease = lease
+        self.grace = grace
+        self.hard_grace = hard_grace
+        self._workers = workers
+        self._prefix = os.urandom(6).hex()
+        self._seq = itertools.count(1)
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{self._prefix}"
+        self._rng = random.Random(seed)
+        self._handlers: dict[str, Handler] = {}
+        self._names: frozenset[str] = frozenset()
+        self._running: dict[str, _Run] = {}
+        self._interrupted: dict[str, int] = {}  # shutdown-cancelled runs that returned: to hand back
+        self._signals: dict[str, Chan[None]] = {}
+        self._wake: Chan[None] | None = None  # created by start(): channels belong to a scheduler
+        self._stop: Chan[None] | None = None
+        self._loops: list[Chan[None]] = []  # closed as each runtime goroutine exits
+        self._stats: Stats[str] | None = None
+        self._final_totals: dict[str, int] = {}
+        self._started = False
+        self._closing = False
+        self._stop_claiming = False
+        self._next_due: float | None = None  # earliest retry this runtime queued (memory store)
+        self.last_report: ShutdownReport | None = None
+
+    def __repr__(self) -> str:
+        return f"Jobs({self.store!r}, capacity={self.capacity}, workers={self._workers})"
+
+    # -- handlers -----------------------------------------------------------------------------------
+
+    def handler(self, name: str) -> Callable[[H], H]:
+        """Register the decorated function as the handler of jobs named ``name``."""
+
+        def register(fn: H) -> H:
+            self._handlers[name] = fn
+            self._names = frozenset(self._handlers)
+            return fn
+
+        return register
+
+    # -- calling the store --------------------------------------------------------------------------
+
+    def _do(self, fn: Callable[[*Ts], R], *args: *Ts) -> R:
+        """Call a store operation; off the scheduler's thread when the store may block."""
+        if self.store.blocking:
+            return to_thread(fn, *args)
+        return fn(*args)
+
+    def _signal(self, what: str) -> Chan[None]:
+        """A channel closed at the next change of ``what`` (a job id, _ROOM or _IDLE)."""
+        ch = self._signals.get(what)
+        if ch is None:
+            ch = self._signals[what] = Chan()
+        return ch
+
+    def _changed(self, what: str) -> None:
+        ch = self._signals.pop(what, None)
+        if ch is not None:
+            ch.close()
+
+    def _poke(self) -> None:
+        """Wake the dispatcher (a non-blocking send to a channel of one: a wake-up is never lost)."""
+        if self._wake is not None:
+            self._wake.try_send(None)
+
+    def _count(self, what: str) -> None:
+        if self._stats is not None:
+            self._stats.add(what)
+
+    def _wait_cases(self, sig: Chan[None], ctx: Context | None) -> list[Case[object]]:
+        cases: list[Case[object]] = [recv(sig)]
+        done = ctx.done() if ctx is not None else None
+        if done is not None:
+            cases.append(recv(done))
+        if self.store.durable:
+            cases.append(recv(new_timer(self.store.poll_interval).c))
+        return cases
+
+    # -- submitting ---------------------------------------------------------------------------------
+
+    def _record(  # noqa: PLR0917 - the submit arguments, passed through
+        self,
+        name: str,
+        payload: object,
+        key: str | None,
+        timeout: float | None,
+        retry: Retry | None,
+        job_id: str | None,
+    ) -> JobInfo:
+        if not self.store.durable and name not in self._handlers:
+            raise ValueError(f"jobs: no handler named {name!r}: register one with @jobs.handler({name!r})")
+        if timeout is not None and not (isinstance(timeout, (int, float)) and 0 < timeout < float("inf")):
+            raise ValueError(f"jobs: timeout must be a positive number of seconds or None, got {timeout!r}")
+        now = self.store.clock()
+        return JobInfo(
+            job_id or f"{self._prefix}-{next(self._seq)}",
+            name,
+            encode_json(payload),
+            State.QUEUED,
+            key,
+            None if timeout is None else float(timeout),
+            retry or NO_RETRY,
+            created_at=now,
+            run_after=now,
+        )
+
+    def _insert(self, rec: JobInfo) -> None:
+        if self._closing:
+            raise ShutdownError
+        old = self._do(self.store.submit, rec, self.capacity)
+        if old is not None:
+            run = self._running.get(old)
+            if run is not None:
+                run.cancel(JobSupersededError())
+            self._changed(old)
+        self._count("submitted")
+        self._poke()
+
+    def try_submit(
+        self,
+        name: str,
+        payload: object = None,
+        *,
+        key: str | None = None,
+        timeout: float | None = None,
+        retry: Retry | None = None,
+        id: str | None = None,
+    ) -> str:
+        """Queue a job now or raise ``QueueFullError("max capacity reached")``; return its id.
+
+        Go (the seed): ``select { case jobChan <- job: return true; default: return false }``.
+        Raises ShutdownError once shutdown began, TypeError for a payload that is not JSON.
+        """
+        rec = self._record(name, payload, key, timeout, retry, id)
+        self._insert(rec)
+        return rec.id
+
+    def submit(
+        self,
+        name: str,
+        payload: object = None,
+        *,
+        key: str | None = None,
+        timeout: float | None = None,
+        retry: Retry | None = None,
+        id: str | None = None,
+        ctx: Context | None = None,
+    ) -> str:
+        """Queue a job, waiting for room while the queue is full; return its id.
+
+        Go: ``jobChan <- job`` inside a select on ``ctx.Done()``: raises ``ctx.err()`` if ``ctx``
+        is done first, ShutdownError once shutdown began.
+        """
+        rec = self._record(name, payload, key, timeout, retry, id)
+        while True:
+            sig = self._signal(_ROOM) if self.store.blocking else None
+            try:
+                self._insert(rec)
+                return rec.id
+            except QueueFullError:
+                pass
+            cases = self._wait_cases(sig or self._signal(_ROOM), ctx)
+            if select(*cases)[0] == 1 and ctx is not None and ctx.done() is not None:
+                err = ctx.err()
+                assert err is not None
+                raise err
+
+    # -- control and status ---------------------------------------------------------------------------
+
+    def cancel(self, job_id: str) -> bool:
+        """Cancel a queued or running job; return whether it acted (False: unknown or final)."""
+        if not self._do(self.store.cancel, job_id, self.store.clock()):
+            return False
+        run = self._running.get(job_id)
+        if run is not None:
+            run.cancel(JobCancelledError())
+        self._changed(job_id)
+        self._changed(_ROOM)
+        return True
+
+    def get(self, job_id: str) -> JobInfo | None:
+        """A snapshot of the job, or None."""
+        return self._do(self.store.get, job_id)
+
+    def list(self, state: State | str | None = None, key: str | None = None, limit: int = 1000) -> list[JobInfo]:
+        """Jobs, oldest first, filtered by state and key."""
+        return self._do(self.store.list, None if state is None else State(state), key, limit)
+
+    def wait(self, job_id: str, ctx: Context | None = None) -> JobInfo:
+        """Block until the job is final; return it. Raises KeyError for an unknown id, ``ctx.err()``."""
+        while True:
+            sig = self._signal(job_id)
+            info = self._do(self.store.get, job_id)
+            if info is None:
+                raise KeyError(f"jobs: no job with id {job_id!r}")
+            if info.state.final:
+                return info
+            if select(*self._wait_cases(sig, ctx))[0] == 1 and ctx is not None and ctx.done() is not None:
+                err = ctx.err()
+                assert err is not None
+                raise err
+
+    def watch(self, job_id: str) -> RecvChan[JobInfo]:
+        """A channel receiving the job's snapshot at each state change seen, closed after its final state.
+
+        States that follow each other faster than the watcher receives may be merged: the channel
+        always ends with the final state. An unknown id gives a channel closed at once.
+        """
+        out: Chan[JobInfo] = Chan(8)
+
+        def pump() -> None:
+            last: tuple[State, int] | None = None
+            try:
+                while True:
+                    sig = self._signal(job_id)
+                    info = self._do(self.store.get, job_id)
+                    if info is None:
+                        return
+                    if (info.state, info.attempts) != last:
+                        last = (info.state, info.attempts)
+                        out.send(info)
+                    if info.state.final:
+                        return
+                    select(*self._wait_cases(sig, None))
+            finally:
+                out.close()
+
+        go(pump)
+        return out.recv_only()
+
+    def stats(self) -> JobStats:
+        """Jobs per state in the store, and this runtime's totals (kept by one owning goroutine)."""
+        totals = self._stats.snapshot() if self._stats is not None else dict(self._final_totals)
+        return JobStats(self._do(self.store.counts), totals, len(self._running), self._workers, self.capacity)
+
+    def resize(self, workers: int) -> None:
+        """Run at most ``workers`` handlers at once from now on (the runner's capacity)."""
+        if workers < 0:
+            raise ValueError(f"jobs: workers must be >= 0, got {workers}")
+        self._workers = workers
+        self._poke()
+
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    # -- serving ------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start claiming and running jobs (prefer ``with jobs.serve():``). Call inside a goroutine."""
+        if self._started:
+            raise RuntimeError("jobs: this Jobs was already started; build a new one to serve again")
+        self._started = True
+        self._wake = Chan(1)
+        self._stop = Chan()
+        self._stats = Stats()
+        self._loop(self._dispatch)
+        if self.store.durable:
+            self._loop(self._maintain)
+
+    def _loop(self, fn: Callable[[], None]) -> None:
+        done: Chan[None] = Chan()
+        self._loops.append(done)
+
+        def body() -> None:
+            try:
+                fn()
+            finally:
+                done.close()
+
+        go(body)
+
+    @contextmanager
+    def serve(self, grace: float | None = None) -> Iterator[Jobs]:
+        """Serve jobs for the duration of a ``with`` block; leaving it shuts down (``last_report``)."""
+        self.start()
+        try:
+            yield self
+        except Exception:
+            self.last_report = self.shutdown(grace)
+            raise
+        # a BaseException (the program ending) leaves at once: nothing may block now
+        self.last_report = self.shutdown(grace)
+
+    def _dispatch(self) -> None:
+        """Claim jobs while there are free slots; start one goroutine per job."""
+        assert self._wake is not None and self._stop is not None
+        store = self.store
+        while not self._stop_claiming:
+            free = self._workers - len(self._running)
+            if free > 0 and self._names:
+                now = store.clock()
+                claimed = self._do(store.claim, self.worker_id, self._names, free, now + self.lease, now)
+                for c in claimed:
+                    self._start(c)
+                if claimed:
+                    self._changed(_ROOM)
+                    continue
+            cases: list[Case[object]] = [recv(self._wake), recv(self._stop)]
+            if store.durable:
+                cases.append(recv(new_timer(store.poll_interval).c))
+            elif self._next_due is not None:
+                cases.append(recv(new_timer(max(0.0, self._next_due - store.clock())).c))
+                self._next_due = None
+            select(*cases)
+
+    def _start(self, c: ClaimedJob) -> None:
+        ctx, cancel = gcontext.with_cancel_cause(gcontext.background())
+        stop_timer = None
+        if c.timeout is not None:
+            ctx, stop_timer = gcontext.with_timeout_cause(ctx, c.timeout, JobTimeoutError())
+        run = _Run(c.token, cancel, stop_timer)
+        self._running[c.id] = run
+        self._count("started")
+        go(self._run, c, ctx, run)
+
+    def _run(self, c: ClaimedJob, ctx: Context, run: _Run) -> None:
+        """One job's goroutine: run the handler, decide the outcome, complete it (fenced)."""
+        result: object = None
+        error: str | None = None
+        try:
+            result = self._handlers[c.name](ctx, Job(self, c))
+        except Exception as e:  # noqa: BLE001 - a handler's error is the job's, never the program's
+            error = f"{type(e).__name__}: {e}"
+        outcome = self._outcome(c, ctx, result, error)
+        if outcome is not None:
+            self._do(self.store.complete, c.id, run.token, outcome, self.store.clock())
+            if outcome.retry_at is not None:
+                self._count("retried")
+                self._next_due = min(self._next_due or outcome.retry_at, outcome.retry_at)
+        if run.stop_timer is not None:
+            run.stop_timer()
+        run.cancel(None)
+        del self._running[c.id]
+        self._count("finished")
+        self._changed(c.id)
+        self._changed(_IDLE)
+        self._changed(_ROOM)
+        self._poke()
+
+    def _outcome(self, c: ClaimedJob, ctx: Context, result: object, error: str | None) -> Outcome | None:
+        """How the run ended; None when the store already knows (cancelled, superseded) or shutdown."""
+        if ctx.err() is not None:
+            cause = gcontext.cause(ctx)
+            state = _CAUSE_STATE.get(type(cause)) if cause is not None else None
+            if state is State.TIMED_OUT:
+                return Outcome(State.TIMED_OUT, error=f"{type(cause).__name__}: {cause}")
+            if isinstance(cause, ShutdownError):
+                self._interrupted[c.id] = self._running[c.id].token
+            return None  # cancelled / superseded / lease lost: recorded by whoever did it
+        if error is None:
+            try:
+                return Outcome(State.SUCCEEDED, result_json=encode_json(result, "result"))
+            except TypeError as e:
+                error = f"TypeError: {e}"
+        if c.attempts < c.retry.attempts:
+            retry_at = self.store.clock() + c.retry.delay(c.attempts, self._rng)
+            return Outcome(State.FAILED, error=error, retry_at=retry_at, capacity=self.capacity)
+        return Outcome(State.FAILED, error=error)
+
+    def _progress(self, job: Job, fraction: float, message: str) -> None:
+        if self._do(self.store.progress, job.id, job.token, fraction, message):
+            self._changed(job.id)
+
+    def _maintain(self) -> None:
+        """Durable stores: renew leases, learn of cancels made elsewhere, reclaim expired leases."""
+        assert self._stop is not None
+        store = self.store
+        next_renew = next_reclaim = 0.0
+        while True:
+            now = store.clock()
+            if self._running:
+                tokens = {i: r.token for i, r in self._running.items()}
+                renew = now >= next_renew
+                if renew:
+                    next_renew = now + self.lease / 3
+                gone = self._do(store.renew, self.worker_id, tokens, now + self.lease if renew else None)
+                for job_id, state in gone.items():
+                    run = self._running.get(job_id)
+                    if run is not None and run.token == tokens[job_id]:
+                        run.cancel(_cause_of(state))
+                        self._changed(job_id)
+            if now >= next_reclaim:
+                next_reclaim = now + self.lease / 3
+                if self._do(store.reclaim, now):
+                    self._poke()
+            if select(recv(self._stop), recv(new_timer(store.poll_interval).c))[0] == 0:
+                return
+
+    def _wait_idle(self, seconds: float, also: Callable[[], bool]) -> None:
+        """Wait up to ``seconds`` until no handler runs and ``also()`` holds."""
+        timer = new_timer(seconds)
+        try:
+            while self._running or not also():
+                sig = self._signal(_IDLE)
+                cases: list[Case[object]] = [recv(sig), recv(timer.c)]
+                if self.store.durable:
+                    cases.append(recv(new_timer(self.store.poll_interval).c))
+                if select(*cases)[0] == 1:
+                    return
+        finally:
+            timer.stop()
+
+    def shutdown(self, grace: float | None = None) -> ShutdownReport:
+        """Stop accepting jobs, let running ones finish within ``grace``, then cancel and hand back.
+
+        Go (the seeds): on SIGTERM, stop the producer, let the workers drain, wait on the
+        WaitGroup. See docs/jobs.md, *Shutdown*. Idempotent: a second call returns an empty report.
+        """
+        if self._closing:
+            return ShutdownReport(0)
+        self._closing = True
+        self._changed(_ROOM)  # submitters waiting for room must see ShutdownError
+        if not self._started:
+            return ShutdownReport(0)
+        assert self._stop is not None
+        started = self._stats.snapshot().get("finished", 0) if self._stats is not None else 0
+        store = self.store
+        if store.durable:
+            self._stop_claiming = True
+            self._poke()
+        grace = self.grace if grace is None else grace
+        self._wait_idle(grace, lambda: store.durable or self._do(store.counts)[State.QUEUED] == 0)
+        self._stop_claiming = True
+        self._stop.close()
+        for done in self._loops:
+            done.recv()
+        for run in list(self._running.values()):
+            run.cancel(ShutdownError())
+        self._wait_idle(self.hard_grace, lambda: True)
+        ignored = list(self._running)
+        tokens = dict(self._interrupted)
+        tokens.update((i, r.token) for i, r in self._running.items())
+        back = self._do(store.hand_back, self.worker_id, tokens, store.clock())
+        for job_id in back:
+            self._changed(job_id)
+        assert self._stats is not None
+        self._final_totals = self._stats.close()
+        self._stats = None
+        return ShutdownReport(self._final_totals.get("finished", 0) - started, back, ignored)

@@ -1,0 +1,113 @@
+"""The store interface: every state change of a job is ONE atomic operation of a store.
+
+A store is plain synchronous code, safe to call from several OS threads (the runtime may run a
+blocking store's calls on threads with ``gochan.to_thread``); it never uses gochan itself. That is
+what lets a store for many machines implement each operation as one server-side script (Redis:
+one Lua script per operation) with no locking across calls. The rules each operation must keep are
+in docs/jobs.md (*The store interface*); ``tests/jobs/`` runs the same conformance suite against
+every store.
+
+Times are seconds on the store's ``clock`` (wall time by default; a test passes ``gochan.now`` to
+run on virtual time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from typing import Final, Protocol
+
+from .model import ClaimedJob, JobInfo, Outcome, State
+
+__all__ = ["MAX_LOST", "Store", "open_store"]
+
+MAX_LOST: Final = 5
+"""A job whose worker was lost (lease expired) this many times ends failed ("worker lost")."""
+
+
+class Store(Protocol):
+    """Where jobs live. See docs/jobs.md for the exact effect of each operation."""
+
+    clock: Callable[[], float]
+    """The clock every time in this store is on."""
+
+    durable: bool
+    """True when jobs outlive the process (and other processes may change them): the runtime then
+    polls (``poll_interval``) for changes it did not make, renews leases and reclaims expired ones."""
+
+    blocking: bool
+    """True when calls may block on I/O or locks: the runtime runs them with ``gochan.to_thread``."""
+
+    poll_interval: float
+    """How often a runtime polls a durable store for work, cancels and state changes."""
+
+    def submit(self, rec: JobInfo, capacity: int) -> str | None:
+        """Insert ``rec`` (state queued) if there is room, superseding the live job of its key.
+
+        Returns the id of the superseded job, if any. Raises QueueFullError, changing nothing, when
+        ``capacity`` jobs are queued and ``rec`` does not replace a queued job of its key.
+        """
+        ...
+
+    def claim(
+        self, worker: str, names: Collection[str], limit: int, lease_until: float, now: float
+    ) -> list[ClaimedJob]:
+        """Claim up to ``limit`` due queued jobs whose name is in ``names``, oldest first."""
+        ...
+
+    def renew(self, worker: str, tokens: Mapping[str, int], lease_until: float | None) -> dict[str, State]:
+        """Extend the leases of ``tokens`` still held (not when ``lease_until`` is None); return the
+        current state of every job in ``tokens`` this worker no longer holds."""
+        ...
+
+    def complete(self, job_id: str, token: int, outcome: Outcome, now: float) -> bool:
+        """Record how a run ended, fenced by ``state = running and version = token``."""
+        ...
+
+    def progress(self, job_id: str, token: int, fraction: float, message: str) -> bool:
+        """Record a running job's progress, fenced like :meth:`complete`."""
+        ...
+
+    def cancel(self, job_id: str, now: float) -> bool:
+        """Queued or running → cancelled. False when the job is unknown or already final."""
+        ...
+
+    def hand_back(self, worker: str, tokens: Mapping[str, int], now: float) -> list[str]:
+        """Shutdown: give back the jobs in ``tokens`` (durable: queued, the attempt not counted;
+        memory: abandoned, and every queued job too). Returns the ids handed back."""
+        ...
+
+    def reclaim(self, now: float) -> list[str]:
+        """Running jobs whose lease expired → queued (failed after MAX_LOST losses). Returns their ids."""
+        ...
+
+    def get(self, job_id: str) -> JobInfo | None:
+        """The job, or None."""
+        ...
+
+    def list(self, state: State | None = None, key: str | None = None, limit: int = 1000) -> list[JobInfo]:
+        """Jobs, oldest first, filtered by state and key."""
+        ...
+
+    def counts(self) -> dict[State, int]:
+        """The number of jobs in each state (every state present, zero included)."""
+        ...
+
+    def close(self) -> None:
+        """Release the store's resources (connections); the jobs stay where they are."""
+        ...
+
+
+def open_store(url: str, *, clock: Callable[[], float] | None = None) -> Store:
+    """Build a store from a URL: ``memory://``, ``sqlite:///relative/jobs.db`` or ``sqlite:////abs/jobs.db``."""
+    if url in ("memory", "memory://"):
+        from .memory import MemoryStore  # the stores import this module
+
+        return MemoryStore() if clock is None else MemoryStore(clock=clock)
+    if url.startswith("sqlite:///"):
+        from .sqlite import SqliteStore
+
+        path = url.removeprefix("sqlite:///")  # SQLAlchemy's form: sqlite:///rel.db, sqlite:////abs.db
+        if not path:
+            raise ValueError(f"jobs: {url!r} names no file: write sqlite:///relative.db or sqlite:////abs/path.db")
+        return SqliteStore(path) if clock is None else SqliteStore(path, clock=clock)
+    raise ValueError(f"jobs: unknown store URL {url!r}: use memory:// or sqlite:///path.db")
