@@ -496,6 +496,7 @@ class Jobs:
             ctx, stop_timer = gcontext.with_timeout_cause(ctx, c.timeout, JobTimeoutError())
         run = _Run(c.token, cancel, stop_timer)
         self._running[c.id] = run
+        self._changed(c.id)
         self._count("started")
         go(self._run, c, ctx, run)
 
