@@ -164,6 +164,7 @@ class Executor(Generic[T, R]):
             v = self._handler(self._ctx, job)
         except Exception as e:  # noqa: BLE001 - the task's error belongs to its future, not the program
             fut._fail(e)
+            del fut  # e's traceback keeps this frame: it must not keep the future too (a cycle delays its report)
         else:
             fut._resolve(v)
 

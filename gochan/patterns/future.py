@@ -203,6 +203,7 @@ class Future(Generic[T]):
             v = fn(*args)
         except Exception as e:  # noqa: BLE001 - the task's error belongs to its future
             self._fail(e)
+            del self  # e's traceback keeps this frame: it must not keep the future too (a cycle delays its report)
         else:
             self._resolve(v)
 

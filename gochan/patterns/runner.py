@@ -34,8 +34,9 @@ from collections.abc import Callable
 from typing import final
 
 from gochan import Chan, go, new_timer, recv, select
-from gochan import signal as gosignal
 from gochan.errors import SyncError
+from gochan.signal import notify
+from gochan.signal import stop as stop_notify
 
 from .errors import RunnerInterruptError, RunnerTimeoutError
 
@@ -52,8 +53,11 @@ Task = Callable[[int], object]
 class Runner:
     """Run tasks one after another within ``timeout`` seconds, unless an interrupt arrives (Go: ``runner.Runner``).
 
-    ``signals`` are the OS signals that interrupt it (default SIGINT, Go's ``os.Interrupt``);
-    signals are handled on the main thread only, as ``gochan.signal`` requires.
+    ``signals`` are the OS signals that interrupt it (default SIGINT, Go's ``os.Interrupt``; an
+    empty tuple: none). Signals are handled on the main thread only, as ``gochan.signal``
+    requires. While a signal is watched, the scheduler waits on the outside world, so a
+    virtual-time bubble (``gochan.testing``) does not advance its clock: test timeouts there
+    with ``signals=()``.
     """
 
     __slots__ = ("_signals", "_started", "_tasks", "_timeout")
@@ -84,7 +88,8 @@ class Runner:
         interrupt: Chan[_signal.Signals] = Chan(1)
         complete: Chan[BaseException | None] = Chan(1)
         stop: Chan[None] = Chan()
-        gosignal.notify(interrupt, *self._signals)
+        if self._signals:  # notify() with no signals would relay every signal (Go's Notify(c))
+            notify(interrupt, *self._signals)
         timer = new_timer(self._timeout)
         try:
             go(self._run, complete, stop)
@@ -97,7 +102,7 @@ class Runner:
                 case _:
                     raise RunnerInterruptError(ERR_INTERRUPT)
         finally:
-            gosignal.stop(interrupt)
+            stop_notify(interrupt)
             timer.stop()
             stop.close()  # the task goroutine ends before its next task
 
