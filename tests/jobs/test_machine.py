@@ -7,7 +7,8 @@ handler does (finish or fail after ``d`` seconds, or hang until its context is d
 which jobs were cancelled and which keys were reused; the checks are the guarantees of
 docs/jobs.md:
 
-- the queue never holds more than ``capacity`` jobs (until a durable store's shutdown hands back), nor the runner more than ``workers`` handlers;
+- the queue never holds more than ``capacity`` jobs (until a durable store's shutdown hands jobs
+  back), nor the runner more than ``workers`` handlers;
   at most one job per key is live; a runner with a free slot leaves no due job queued (at rest);
 - try_submit raises QueueFullError exactly when the model says the queue is full; cancel acts
   exactly on live jobs; a superseded job's key was reused by a later accepted job;
