@@ -90,12 +90,10 @@ class Executor(Generic[T, R]):
         if self._closed:
             raise PoolClosedError(POOL_CLOSED)
         fut: Future[R] = Future()
-        cd = ctx.done() if ctx is not None else None
         try:
-            if cd is None:
+            if ctx is None:  # the hot path: one send
                 self._in.send((fut, job))
-            elif select(send(self._in, (fut, job)), recv(cd))[0] == 1:
-                assert ctx is not None
+            elif select(send(self._in, (fut, job)), recv(ctx.done()))[0] == 1:
                 err = ctx.err()
                 assert err is not None
                 raise err

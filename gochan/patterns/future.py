@@ -24,25 +24,32 @@ Unobserved errors. An exception escaping a goroutine ends the program (Go's cras
 collected (asyncio's "Future exception was never retrieved"), to the hook installed with
 :func:`set_unobserved_error_hook`. The default hook hands it to ``sys.unraisablehook``, Python's
 own channel for errors nobody can catch (pytest turns it into a warning; the interpreter prints
-it to stderr). Futures cancelled by a pool's shutdown before their task started are not
-reported: the task never ran, so it has no error.
+it to stderr). A future still unread when the interpreter exits is reported then. Futures
+cancelled by a pool's shutdown before their task started are not reported: the task never ran,
+so it has no error.
+
+Cost: the value slot doubles as the state (two sentinels, pending and failed), so a future is
+two attribute writes to make and one to resolve; only a failure registers a ``weakref.finalize``
+(the report), detached when the exception is read. No ``__del__``: every collected future would
+pay a call for the rare one that failed.
 
 Invariants:
-  _state is _PENDING   iff  neither _value nor _exc has been set
-  _done is not None and _state is not _PENDING  implies  _done is closed
-  _observed            implies  the exception (if any) was handed to a caller
+  _value is _PENDING   iff  the future is not resolved
+  _value is _FAILED    iff  _exc (and _tb) hold the exception
+  _done is not None and _value is not _PENDING  implies  _done is closed
+  _fin is alive        iff  failed, reportable and not yet read
 """
 
 from __future__ import annotations
 
 import sys
+import weakref
 from collections.abc import Callable
 from types import TracebackType
 from typing import Final, Generic, TypeVar, TypeVarTuple, final
 
 from gochan import Chan, RecvChan, go, recv, select
 from gochan.context import Context
-from gochan.errors import CanceledError
 
 __all__ = [
     "Future",
@@ -55,14 +62,13 @@ T = TypeVar("T")
 R = TypeVar("R")
 Ts = TypeVarTuple("Ts")
 
-_PENDING: Final = 0
-_VALUE: Final = 1
-_ERROR: Final = 2
+_PENDING: Final = object()  # _value of a future not yet resolved
+_FAILED: Final = object()  # _value of a future resolved with an exception (in _exc)
 
 UNOBSERVED: Final = "Future exception was never retrieved"
 
-UnobservedErrorHook = Callable[[BaseException, "Future[object]"], None]
-"""Called as ``hook(exc, future)`` for a future whose exception nobody read, when it is collected."""
+UnobservedErrorHook = Callable[[BaseException], None]
+"""Called as ``hook(exc)`` for an exception nobody read, once its future is collected (or at exit)."""
 
 
 class _Unraisable:
@@ -70,23 +76,27 @@ class _Unraisable:
 
     __slots__ = ("err_msg", "exc_traceback", "exc_type", "exc_value", "object")
 
-    def __init__(self, exc: BaseException, fut: object) -> None:
+    def __init__(self, exc: BaseException) -> None:
         self.exc_type = type(exc)
         self.exc_value = exc
         self.exc_traceback = exc.__traceback__
         self.err_msg = UNOBSERVED
-        self.object = fut
+        self.object = None
 
 
-def _report_unraisable(exc: BaseException, fut: Future[object]) -> None:
-    sys.unraisablehook(_Unraisable(exc, fut))  # type: ignore[arg-type]  # duck-typed as UnraisableHookArgs
+def _report_unraisable(exc: BaseException) -> None:
+    sys.unraisablehook(_Unraisable(exc))  # type: ignore[arg-type]  # duck-typed as UnraisableHookArgs
 
 
 _hook: UnobservedErrorHook = _report_unraisable
 
 
+def _report(exc: BaseException) -> None:
+    _hook(exc)  # the hook installed when the report is made, not when the future failed
+
+
 def set_unobserved_error_hook(hook: UnobservedErrorHook | None) -> UnobservedErrorHook:
-    """Install ``hook(exc, future)`` for exceptions nobody read; None restores the default. Returns the previous hook.
+    """Install ``hook(exc)`` for exceptions nobody read; None restores the default. Returns the previous hook.
 
     The default passes the exception to ``sys.unraisablehook`` with the message "Future
     exception was never retrieved". A hook runs inside a garbage collection: it must not block.
@@ -106,28 +116,27 @@ class Future(Generic[T]):
     value or raises the exception.
     """
 
-    __slots__ = ("__weakref__", "_done", "_exc", "_observed", "_state", "_tb", "_value")
+    __slots__ = ("__weakref__", "_done", "_exc", "_fin", "_tb", "_value")
 
     _done: Chan[None] | None
-    _value: T | None
-    _exc: BaseException | None
+    _value: object  # a T, or _PENDING / _FAILED
+    _exc: BaseException
+    _tb: TracebackType | None
+    _fin: weakref.finalize[[BaseException], Future[T]] | None
 
     def __init__(self) -> None:
-        self._state = _PENDING
-        self._value = None
-        self._exc = None
-        self._tb: TracebackType | None = None  # the exception's traceback as caught: re-raised from it
+        self._value = _PENDING
         self._done = None  # made on first demand (done() or a blocking result())
-        self._observed = False  # an exception was handed out, or needs no report
 
     def __repr__(self) -> str:
-        state = ("pending", "done", f"failed {self._exc!r}")[self._state]
-        return f"<Future {state}>"
-
-    def __del__(self) -> None:
-        if self._state == _ERROR and not self._observed:
-            assert self._exc is not None
-            _hook(self._exc, self)  # type: ignore[arg-type]  # the hook only looks at it
+        v = self._value
+        return (
+            "<Future pending>"
+            if v is _PENDING
+            else f"<Future failed {self._exc!r}>"
+            if v is _FAILED
+            else "<Future done>"
+        )
 
     def done(self) -> RecvChan[None]:
         """A channel closed once the future is resolved; never sent on (Go: ``<-ctx.Done()`` style).
@@ -137,13 +146,13 @@ class Future(Generic[T]):
         ch = self._done
         if ch is None:
             ch = self._done = Chan()
-            if self._state != _PENDING:
+            if self._value is not _PENDING:
                 ch.close()
         return ch
 
     def ready(self) -> bool:
         """Whether the future is resolved (a non-blocking look at ``done()``)."""
-        return self._state != _PENDING
+        return self._value is not _PENDING
 
     def result(self, ctx: Context | None = None) -> T:
         """Wait for the result; return the value or raise the exception the computation raised.
@@ -151,20 +160,27 @@ class Future(Generic[T]):
         With ``ctx``, stop waiting when it is done: raises ``ctx.err()`` (the computation goes on).
         Go: ``r := <-c``, or ``select { case r := <-c: ...; case <-ctx.Done(): ... }``.
         """
-        if self._state == _PENDING:
+        if self._value is _PENDING:
             self._wait(ctx)
-        if self._state == _ERROR:
-            self._observed = True
-            assert self._exc is not None
+        if self._value is _FAILED:
+            self._observe()
             raise self._exc.with_traceback(self._tb)  # not a traceback that grows at each raise
-        return self._value  # type: ignore[return-value]  # _VALUE: set by _resolve to a T
+        return self._value  # type: ignore[return-value]  # resolved: a T
 
     def exception(self, ctx: Context | None = None) -> BaseException | None:
         """Wait like :meth:`result`; return the exception the computation raised, or None."""
-        if self._state == _PENDING:
+        if self._value is _PENDING:
             self._wait(ctx)
-        self._observed = True
-        return self._exc
+        if self._value is _FAILED:
+            self._observe()
+            return self._exc
+        return None
+
+    def _observe(self) -> None:
+        fin = self._fin
+        if fin is not None:
+            fin.detach()
+            self._fin = None
 
     def _wait(self, ctx: Context | None) -> None:
         cd = ctx.done() if ctx is not None else None
@@ -172,7 +188,7 @@ class Future(Generic[T]):
             self.done().recv()
             return
         assert ctx is not None
-        if select(recv(self.done()), recv(cd))[0] == 1 and self._state == _PENDING:
+        if select(recv(self.done()), recv(cd))[0] == 1 and self._value is _PENDING:
             err = ctx.err()
             assert err is not None
             raise err
@@ -181,19 +197,18 @@ class Future(Generic[T]):
 
     def _resolve(self, value: T) -> None:
         """Set the value and wake every waiter. A future is resolved once."""
-        assert self._state == _PENDING, "a future is resolved once"
+        assert self._value is _PENDING, "a future is resolved once"
         self._value = value
-        self._state = _VALUE
         if self._done is not None:
             self._done.close()
 
     def _fail(self, exc: BaseException, *, report: bool = True) -> None:
         """Set the exception and wake every waiter; ``report=False``: never report it unobserved."""
-        assert self._state == _PENDING, "a future is resolved once"
+        assert self._value is _PENDING, "a future is resolved once"
         self._exc = exc
         self._tb = exc.__traceback__
-        self._state = _ERROR
-        self._observed = not report
+        self._value = _FAILED
+        self._fin = weakref.finalize(self, _report, exc) if report else None
         if self._done is not None:
             self._done.close()
 
@@ -206,11 +221,6 @@ class Future(Generic[T]):
             del self  # e's traceback keeps this frame: it must not keep the future too (a cycle delays its report)
         else:
             self._resolve(v)
-
-
-def abandoned(why: str) -> CanceledError:
-    """The exception of a future whose task will never run (not reported when unobserved)."""
-    return CanceledError(why)
 
 
 def promise(fn: Callable[[*Ts], R], /, *args: *Ts) -> Future[R]:

@@ -16,20 +16,19 @@ channel unbuffered: a job is accepted only by an idle worker, so it starts as so
 ``submit`` returns. Submission, close, wait and shutdown: see ``_executor``.
 
 Resize. Growing starts workers at once. Shrinking blocks until the pool runs at most ``n``
-workers: a worker checks the target before each receive and retires when the pool has too many;
-idle workers, parked in that receive, are woken with a *pill* (a value that is not a job), sent
-only with ``try_send`` and only while workers are idle — a parked receiver means an empty buffer,
-so the pill reaches a worker at once instead of queueing behind jobs. A pill that finds no
-surplus (another worker retired first) is ignored. So once ``resize`` returns, at most ``n``
-jobs run at once; during a shrink, at most the old number.
+workers: a worker checks the target after each job and retires when the pool has too many; idle
+workers, parked in their receive, are woken with *pills* (values that are not jobs), sent with
+``try_send`` and only when the queue is empty — so a pill goes straight to a parked worker, or
+waits alone at the head of the queue for the next worker to receive. A pill that finds no
+surplus (another worker retired first) is ignored; while it waits it holds a queue slot. So
+once ``resize`` returns, at most ``n`` jobs run at once; during a shrink, at most the old number.
 
 Cost per job: one Future, one tuple, one channel hand-off (with idle workers and ``queue=0``,
 a direct switch into the worker: Go's ``runnext``), one handler call.
 
 Invariants (between operations):
-  _live - _idle workers are running a job (or about to receive)
   _live > _n only while a shrinking resize waits (it returns once _live <= _n)
-  a pill is sent only while _idle > 0
+  pills in the queue <= the surplus of the last shrink; a pill is never run
 """
 
 from __future__ import annotations
@@ -38,8 +37,9 @@ from typing import Final, Generic, TypeVar, final
 
 from gochan import Chan, go
 from gochan.context import Context
+from gochan.errors import CanceledError
 
-from ._executor import Executor, Handler, check_workers
+from ._executor import ABANDONED, Executor, Handler, check_workers
 from .errors import POOL_CLOSED, PoolClosedError
 
 __all__ = ["WorkerPool"]
@@ -60,11 +60,10 @@ class WorkerPool(Executor[T, R], Generic[T, R]):
     job's Future; one nobody reads is reported (see :mod:`gochan.patterns.future`).
     """
 
-    __slots__ = ("_idle", "_retired")
+    __slots__ = ("_retired",)
 
     def __init__(self, workers: int, handler: Handler[T, R], *, queue: int = 0, ctx: Context | None = None) -> None:
         super().__init__(workers, handler, queue, ctx)
-        self._idle = 0  # workers inside their receive
         self._retired: Chan[None] | None = None  # a shrinking resize waits here for retirements
         for _ in range(workers):
             self._start()
@@ -74,24 +73,42 @@ class WorkerPool(Executor[T, R], Generic[T, R]):
         go(self._work)
 
     def _work(self) -> None:
-        """One worker: receive and run jobs until the channel is closed and drained, or it retires."""
-        jobs = self._in
-        run = self._run
-        while self._live <= self._n:
-            self._idle += 1
-            item, ok = jobs.recv_ok()
-            self._idle -= 1
-            if not ok:
-                break
-            if item is _PILL:
-                continue
-            run(*item)  # type: ignore[misc]  # not a pill: a (future, job) pair
-        else:  # retired by a shrinking resize
-            self._exited()
-            if self._retired is not None:
-                self._retired.try_send(None)
+        """One worker: receive and run jobs until the channel is closed and drained, or it retires.
+
+        The hot loop: ``for`` over the channel (its buffered fast path is inlined in ``Chan``),
+        and ``Executor._run`` inlined, with the future's resolution — most of a no-op job's cost.
+        """
+        if self._live > self._n:  # started, then shrunk before it ran: no pill reaches it
+            self._retire()
             return
+        handler = self._handler
+        ctx = self._ctx
+        for item in self._in:
+            if item is not _PILL:
+                fut, job = item
+                del item
+                if self._abandon:
+                    fut._fail(CanceledError(ABANDONED), report=False)
+                    continue
+                try:
+                    v = handler(ctx, job)
+                except Exception as e:  # noqa: BLE001 - the task's error belongs to its future
+                    fut._fail(e)
+                    del fut  # see Executor._run: no cycle through e's traceback
+                else:
+                    fut._value = v  # Future._resolve, inlined
+                    if fut._done is not None:
+                        fut._done.close()
+                    del fut  # a parked worker must not keep the last future alive (its report)
+            if self._live > self._n:  # a shrinking resize: retire after the job in hand
+                self._retire()
+                return
         self._exited()
+
+    def _retire(self) -> None:
+        self._exited()
+        if self._retired is not None:
+            self._retired.try_send(None)
 
     def resize(self, workers: int) -> None:
         """Run ``workers`` workers from now on; a shrink returns once the surplus has retired.
@@ -114,9 +131,10 @@ class WorkerPool(Executor[T, R], Generic[T, R]):
         surplus = self._live - self._n
         self._retired = done = Chan[None](surplus)
         try:
-            for _ in range(min(self._idle, surplus)):
-                if not self._in.try_send(_PILL):  # type: ignore[arg-type]  # a pill, never run
-                    break  # no parked worker: the busy ones see the target after their job
+            if not len(self._in):  # idle workers are parked in their receive: wake them with pills
+                for _ in range(surplus):
+                    if not self._in.try_send(_PILL):  # type: ignore[arg-type]  # a pill, never run
+                        break  # nobody parked and no room: the busy ones see the target after their job
             while self._live > self._n:
                 done.recv()
         finally:

@@ -20,7 +20,7 @@ class Boom(Exception):
 @pytest.fixture
 def reported() -> Iterator[list[str]]:
     got: list[str] = []
-    prev = set_unobserved_error_hook(lambda exc, fut: got.append(str(exc)))
+    prev = set_unobserved_error_hook(lambda exc: got.append(str(exc)))
     try:
         yield got
     finally:

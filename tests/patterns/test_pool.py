@@ -80,7 +80,7 @@ def test_a_task_exception_goes_to_its_future_and_the_program_goes_on(kind: Facto
 def test_an_unobserved_task_error_is_reported_when_its_future_is_collected(kind: Factory) -> None:
     reported: list[str] = []
 
-    def hook(exc: BaseException, fut: Future[object]) -> None:
+    def hook(exc: BaseException) -> None:
         reported.append(str(exc))
 
     def fail(ctx: Context, x: int) -> None:
