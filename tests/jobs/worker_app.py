@@ -40,12 +40,14 @@ def main(db: str, log: str, workers: int, lease: float, grace: float) -> None:
         return pid
 
     def program() -> None:
-        with gsignal.notify_context(gcontext.background(), signal.SIGTERM, signal.SIGINT) as (ctx, _):
-            with jobs.serve():
-                print("ready", jobs.worker_id, flush=True)
-                done = ctx.done()
-                assert done is not None
-                done.recv()
+        with (
+            gsignal.notify_context(gcontext.background(), signal.SIGTERM, signal.SIGINT) as (ctx, _),
+            jobs.serve(),
+        ):
+            print("ready", jobs.worker_id, flush=True)
+            done = ctx.done()
+            assert done is not None
+            done.recv()
         report = jobs.last_report
         assert report is not None
         print("report", json.dumps({"handed_back": report.handed_back, "ignored": report.ignored}), flush=True)
