@@ -1,7 +1,8 @@
 """``python -m benchmarks``: run the suite, print the tables, write results.json and buffer-study.png.
 
 Options: ``--quick`` (smoke run, under a minute on 2 cores), ``--only a,b`` (libraries and/or
-shapes; the greenlet floor always runs), ``--rounds N``, ``--out DIR`` (default
+shapes, and/or ``patterns``: the pools and pipelines group of benchmarks/patterns.py, which also
+runs when ``--only`` is not given; the greenlet floor always runs), ``--rounds N``, ``--out DIR`` (default
 ``benchmarks/results/``, git-ignored). Progress goes to stderr, the tables to stdout.
 """
 
@@ -17,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import catalog, golang, report, runner, stats
+from . import catalog, golang, patterns, report, runner, stats
 from .plot import plot_buffer_study
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
@@ -46,6 +47,12 @@ def _machine(go: golang.GoPeer | None) -> dict[str, str | int | None]:
 
 def main(argv: list[str]) -> int:
     args = _args(argv)
+    tokens = [t.strip() for t in (args.only or "").split(",") if t.strip()]
+    with_patterns = not tokens or patterns.GROUP in tokens  # the patterns group: benchmarks/patterns.py
+    if tokens and all(t == patterns.GROUP for t in tokens):
+        patterns.run_in_suite(args.quick, args.rounds, args.out)
+        return 0
+    args.only = ",".join(t for t in tokens if t != patterns.GROUP) or None
     try:
         libs, shapes = catalog.select_names(args.only)
     except ValueError as e:
@@ -85,6 +92,8 @@ def main(argv: list[str]) -> int:
         print(f"wrote {png}", file=sys.stderr)
     sys.stdout.write(report.render(rep))
     print(f"wrote {results}", file=sys.stderr)
+    if with_patterns:
+        patterns.run_in_suite(args.quick, args.rounds, args.out)
     return 0
 
 
