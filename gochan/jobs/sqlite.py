@@ -111,9 +111,22 @@ class SqliteStore:
         self.poll_interval = poll_interval
         self._mu = threading.Lock()
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=60.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)  # idempotent; each statement its own transaction
+        self._setup()
+
+    def _setup(self) -> None:
+        """WAL mode and the schema (idempotent). Switching to WAL while another process opens the file
+        may report "database is locked" without waiting (SQLite's busy handler does not cover it)."""
+        deadline = time.monotonic() + 60.0
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(SCHEMA)
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def __repr__(self) -> str:
         return f"SqliteStore({self.path!r})"
