@@ -1,9 +1,10 @@
 """``python -m benchmarks``: run the suite, print the tables, write results.json and buffer-study.png.
 
 Options: ``--quick`` (smoke run, under a minute on 2 cores), ``--only a,b`` (libraries and/or
-shapes, and/or ``patterns``: the pools and pipelines group of benchmarks/patterns.py, which also
-runs when ``--only`` is not given; the greenlet floor always runs), ``--rounds N``, ``--out DIR`` (default
-``benchmarks/results/``, git-ignored). Progress goes to stderr, the tables to stdout.
+shapes, and/or ``patterns`` (benchmarks/patterns.py: pools and pipelines) and ``jobs``
+(benchmarks/jobs.py: the job system), groups which also run when ``--only`` is not given; the
+greenlet floor always runs), ``--rounds N``, ``--out DIR`` (default ``benchmarks/results/``,
+git-ignored). Progress goes to stderr, the tables to stdout.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import catalog, golang, patterns, report, runner, stats
+from . import catalog, golang, jobs, patterns, report, runner, stats
 from .plot import plot_buffer_study
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
@@ -48,11 +49,13 @@ def _machine(go: golang.GoPeer | None) -> dict[str, str | int | None]:
 def main(argv: list[str]) -> int:
     args = _args(argv)
     tokens = [t.strip() for t in (args.only or "").split(",") if t.strip()]
-    with_patterns = not tokens or patterns.GROUP in tokens  # the patterns group: benchmarks/patterns.py
-    if tokens and all(t == patterns.GROUP for t in tokens):
-        patterns.run_in_suite(args.quick, args.rounds, args.out)
+    groups = {patterns.GROUP: patterns.run_in_suite, jobs.GROUP: jobs.run_in_suite}  # benchmarks/<group>.py
+    with_groups = [run_group for g, run_group in groups.items() if not tokens or g in tokens]
+    if tokens and all(t in groups for t in tokens):
+        for run_group in with_groups:
+            run_group(args.quick, args.rounds, args.out)
         return 0
-    args.only = ",".join(t for t in tokens if t != patterns.GROUP) or None
+    args.only = ",".join(t for t in tokens if t not in groups) or None
     try:
         libs, shapes = catalog.select_names(args.only)
     except ValueError as e:
@@ -92,8 +95,8 @@ def main(argv: list[str]) -> int:
         print(f"wrote {png}", file=sys.stderr)
     sys.stdout.write(report.render(rep))
     print(f"wrote {results}", file=sys.stderr)
-    if with_patterns:
-        patterns.run_in_suite(args.quick, args.rounds, args.out)
+    for run_group in with_groups:
+        run_group(args.quick, args.rounds, args.out)
     return 0
 
 

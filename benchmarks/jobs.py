@@ -1,0 +1,305 @@
+"""``python -m benchmarks.jobs [--quick]`` (also ``python -m benchmarks --only jobs``): the job system.
+
+No-op jobs, submit → succeeded, measured end to end (the first submit to the last success):
+
+- ``gochan.jobs`` with the memory store, 1/8/64 workers, beside ``concurrent.futures``'
+  ThreadPoolExecutor and an asyncio queue with worker tasks (the same N no-op jobs, same workers);
+- ``gochan.jobs`` with the SQLite store and 1 or 4 worker processes (8 handlers each), the jobs
+  submitted by this process while the workers run;
+- cancel latency across processes: a job runs in a worker process, this process cancels it in
+  the store, the worker's handler notes when its context's done channel closed; p50 and p99.
+
+Targets (docs/jobs.md): memory >= 50 000 jobs/s and >= 5x ThreadPoolExecutor; SQLite >= 3 000
+jobs/s; cancel p99 < 100 ms. Huey and the Go consumer are not measured here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import select
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
+from pathlib import Path
+
+from gochan import Chan, run
+from gochan import context as gcontext
+from gochan import signal as gsignal
+from gochan.context import Context
+from gochan.jobs import Job, Jobs, State
+from gochan.jobs.sqlite import SqliteStore
+
+GROUP = "jobs"
+WORKERS = (1, 8, 64)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# -- memory store and its peers --------------------------------------------------------------------
+
+
+def gochan_memory(n: int, workers: int) -> float:
+    def main() -> float:
+        jobs = Jobs(capacity=n, workers=workers)
+        left = [n]
+        all_done: Chan[None] = Chan(1)
+
+        @jobs.handler("noop")
+        def noop(ctx: Context, job: Job) -> object:
+            left[0] -= 1
+            if left[0] == 0:
+                all_done.send(None)
+            return None
+
+        with jobs.serve():
+            t0 = time.perf_counter()
+            for _ in range(n):
+                jobs.try_submit("noop")
+            all_done.recv()
+            elapsed = time.perf_counter() - t0
+        assert jobs.stats().counts[State.SUCCEEDED] == n
+        return elapsed
+
+    return run(main)
+
+
+def thread_pool(n: int, workers: int) -> float:
+    def noop() -> None:
+        return None
+
+    with ThreadPoolExecutor(workers) as pool:
+        t0 = time.perf_counter()
+        futures = [pool.submit(noop) for _ in range(n)]
+        wait(futures)
+        return time.perf_counter() - t0
+
+
+def asyncio_queue(n: int, workers: int) -> float:
+    async def main() -> float:
+        q: asyncio.Queue[int] = asyncio.Queue()
+
+        async def worker() -> None:
+            while True:
+                await q.get()
+                q.task_done()
+
+        tasks = [asyncio.create_task(worker()) for _ in range(workers)]
+        t0 = time.perf_counter()
+        for i in range(n):
+            q.put_nowait(i)
+        await q.join()
+        elapsed = time.perf_counter() - t0
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return elapsed
+
+    return asyncio.run(main())
+
+
+IMPLS: dict[str, tuple[str, Callable[[int, int], float]]] = {
+    "gochan": ("gochan.jobs (memory store)", gochan_memory),
+    "threads": ("ThreadPoolExecutor", thread_pool),
+    "asyncio": ("asyncio.Queue + worker tasks", asyncio_queue),
+}
+
+
+# -- sqlite: worker processes -----------------------------------------------------------------------
+
+
+def worker_main(db: str, workers: int, log: str) -> None:
+    """A worker process: serve ``db`` until SIGTERM; "hang" jobs note when their context closed."""
+    jobs = Jobs(SqliteStore(db), capacity=1_000_000, workers=workers, grace=1.0)
+
+    @jobs.handler("noop")
+    def noop(ctx: Context, job: Job) -> object:
+        return None
+
+    @jobs.handler("hang")
+    def hang(ctx: Context, job: Job) -> object:
+        done = ctx.done()
+        assert done is not None
+        done.recv()
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(f"{job.id} {time.time()!r}\n")
+        return None
+
+    def program() -> None:
+        with gsignal.notify_context(gcontext.background(), signal.SIGTERM) as (ctx, _), jobs.serve():
+            print("ready", flush=True)
+            done = ctx.done()
+            assert done is not None
+            done.recv()
+
+    run(program)
+
+
+def _start_workers(db: Path, procs: int, log: Path) -> list[subprocess.Popen[str]]:
+    ps = [
+        subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.jobs", "--worker", str(db), "8", str(log)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(procs)
+    ]
+    for p in ps:
+        assert p.stdout is not None
+        ready, _, _ = select.select([p.stdout], [], [], 60)
+        assert ready and p.stdout.readline().strip() == "ready", "a worker did not start"
+    return ps
+
+
+def _stop_workers(ps: list[subprocess.Popen[str]]) -> None:
+    for p in ps:
+        p.send_signal(signal.SIGTERM)
+    for p in ps:
+        p.wait(60)
+        if p.stdout is not None:
+            p.stdout.close()
+
+
+def _submitter(db: Path) -> Jobs:
+    return Jobs(SqliteStore(str(db)), capacity=1_000_000)
+
+
+def sqlite_throughput(n: int, procs: int) -> float:
+    with tempfile.TemporaryDirectory(prefix="gochan-jobs-") as tmp:
+        db, log = Path(tmp) / "jobs.db", Path(tmp) / "log"
+        ps = _start_workers(db, procs, log)
+        try:
+
+            def main() -> float:
+                jobs = _submitter(db)
+                t0 = time.perf_counter()
+                for _ in range(n):
+                    jobs.try_submit("noop")
+                while jobs.stats().counts[State.SUCCEEDED] < n:
+                    time.sleep(0.005)
+                return time.perf_counter() - t0
+
+            return run(main)
+        finally:
+            _stop_workers(ps)
+
+
+def cancel_latencies(k: int) -> list[float]:
+    with tempfile.TemporaryDirectory(prefix="gochan-jobs-") as tmp:
+        db, log = Path(tmp) / "jobs.db", Path(tmp) / "log"
+        ps = _start_workers(db, 1, log)
+        store = SqliteStore(str(db))
+        try:
+
+            def main() -> list[float]:
+                jobs = _submitter(db)
+                out = []
+                for _ in range(k):
+                    job_id = jobs.try_submit("hang")
+                    while store.get(job_id).state is not State.RUNNING:  # type: ignore[union-attr]  # it exists
+                        time.sleep(0.002)
+                    t0 = time.time()
+                    assert store.cancel(job_id, t0)
+                    while True:
+                        seen = [line.split() for line in log.read_text().splitlines()] if log.exists() else []
+                        stops = [float(t) for i, t in seen if i == job_id]
+                        if stops:
+                            out.append(stops[0] - t0)
+                            break
+                        time.sleep(0.001)
+                return out
+
+            return run(main)
+        finally:
+            store.close()
+            _stop_workers(ps)
+
+
+# -- the group ------------------------------------------------------------------------------------
+
+
+def _pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(p * len(xs)))]
+
+
+def run_group(quick: bool, rounds: int | None, progress: Callable[[str], None]) -> tuple[str, dict[str, object]]:
+    rounds = rounds or (1 if quick else 3)
+    n_mem = 2_000 if quick else 50_000
+    n_sql = 300 if quick else 6_000
+    k_cancel = 5 if quick else 60
+    lines = [
+        f"### gochan.jobs: no-op jobs, submit → succeeded (best of {rounds}; {os.cpu_count()} cores)",
+        "",
+        f"| workers | {' | '.join(title for title, _ in IMPLS.values())} | gochan / ThreadPoolExecutor |",
+        "|--:|" + "--:|" * (len(IMPLS) + 1),
+    ]
+    doc: dict[str, object] = {"schema": "gochan-benchmarks-jobs/1", "quick": quick, "rounds": rounds}
+    memory: dict[str, dict[str, float]] = {}
+    for w in WORKERS:
+        row: dict[str, float] = {}
+        for name, (title, fn) in IMPLS.items():
+            progress(f"jobs: {title}, {w} workers, {n_mem} jobs")
+            row[name] = n_mem / min(fn(n_mem, w) for _ in range(rounds))
+        memory[str(w)] = row
+        cells = " | ".join(f"{row[name]:,.0f} jobs/s" for name in IMPLS)
+        lines.append(f"| {w} | {cells} | {row['gochan'] / row['threads']:.1f}x |")
+    doc["memory"] = memory
+    sqlite: dict[str, float] = {}
+    lines += ["", "| SQLite store (8 handlers per process) | jobs/s |", "|---|--:|"]
+    for procs in (1, 4):
+        progress(f"jobs: sqlite, {procs} worker processes, {n_sql} jobs")
+        sqlite[str(procs)] = n_sql / min(sqlite_throughput(n_sql, procs) for _ in range(rounds))
+        lines.append(f"| {procs} worker process{'es' if procs > 1 else ''} | {sqlite[str(procs)]:,.0f} |")
+    doc["sqlite"] = sqlite
+    progress(f"jobs: cancel latency across processes, {k_cancel} cancels")
+    lat = cancel_latencies(k_cancel)
+    doc["cancel_ms"] = {"p50": statistics.median(lat) * 1e3, "p99": _pct(lat, 0.99) * 1e3, "n": len(lat)}
+    lines += [
+        "",
+        "| cancel a running job from another process | p50 | p99 |",
+        "|---|--:|--:|",
+        f"| SQLite store (durable cancel record, watched by the worker) | {statistics.median(lat) * 1e3:.1f} ms "
+        f"| {_pct(lat, 0.99) * 1e3:.1f} ms |",
+        "",
+    ]
+    return "\n".join(lines), doc
+
+
+def run_in_suite(quick: bool, rounds: int | None, out: Path) -> None:
+    """The ``jobs`` group of ``python -m benchmarks``: progress to stderr, tables to stdout, jobs.json."""
+    table, doc = run_group(quick, rounds, lambda s: print(s, file=sys.stderr))
+    sys.stdout.write("\n" + table)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "jobs.json").write_text(json.dumps(doc, indent=1) + "\n")
+    print(f"wrote {out / 'jobs.json'}", file=sys.stderr)
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.jobs", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="small N, one round (a smoke run)")
+    p.add_argument("--rounds", type=int, metavar="N")
+    p.add_argument("--out", type=Path, metavar="DIR", help="also write jobs.json there")
+    p.add_argument("--worker", nargs=3, metavar=("DB", "WORKERS", "LOG"), help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.worker:
+        db, w, log = args.worker
+        worker_main(db, int(w), log)
+        return 0
+    table, doc = run_group(args.quick, args.rounds, lambda s: print(s, file=sys.stderr))
+    sys.stdout.write(table)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "jobs.json").write_text(json.dumps(doc, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
