@@ -28,7 +28,7 @@ bound on use, put a :class:`gochan.sync.Semaphore` (or a channel of tokens) in f
 Many goroutines: every operation decides (closed? idle resource? room?) without blocking, so no
 other goroutine can act between the check and the change; only the factory and the closer may
 block, and they run after the decision. Go's mutex guards the same window against parallel
-threads; a goroutine of gochan is never preempted, so none is needed (see docs/go-differences.md).
+threads; a goroutine of gochan is never preempted, so none is needed.
 
 Invariants:
   len(_idle) <= size;  _closed  iff  _idle is closed
