@@ -1,21 +1,26 @@
 """The memory store: jobs live in this process, the embedded default and the fastest path.
 
-Design: a dict of mutable records, plus the queue as an insertion-ordered dict of the queued ones
-(FIFO, O(1) removal for cancel and supersede) and a map from key to its live job. Every operation
+Design: a dict of mutable records; the queue as a FIFO deque of records, from which cancel and
+supersede remove lazily (a record popped in another state is skipped: removing from a deque's
+middle, or from the front of a dict, costs O(n)); jobs waiting to retry in a heap by ``run_after``,
+moved to the deque when due; and a map from key to its live job. Every operation
 is a plain Python function that never blocks and never yields, so on one scheduler each is atomic;
 a lock makes them atomic across OS threads too. Jobs are never leased (they die with the process):
 ``renew`` only reports what changed and ``reclaim`` has nothing to do.
 
 Invariants (between operations):
-  r in _queued.values()   iff  r.state is QUEUED
+  r.state is QUEUED       iff  r is in _fifo (with r.run_after <= the time it was put there) or in _later
+  _counts[QUEUED]         is the number of queued jobs (the deque may also hold stale records)
   _live[k] is r           iff  r.key == k and r.state in (QUEUED, RUNNING)
   _counts[s] == number of records in state s
 """
 
 from __future__ import annotations
 
+import heapq
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Collection, Mapping
 from typing import final
 
@@ -106,13 +111,15 @@ class MemoryStore:
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
         self._jobs: dict[str, _Rec] = {}
-        self._queued: dict[str, _Rec] = {}
+        self._fifo: deque[_Rec] = deque()
+        self._later: list[tuple[float, int, _Rec]] = []  # (run_after, tie-break, record) of retries
+        self._tie = 0
         self._live: dict[str, _Rec] = {}
         self._counts: dict[State, int] = dict.fromkeys(State, 0)
         self._mu = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"MemoryStore({len(self._jobs)} jobs, {len(self._queued)} queued)"
+        return f"MemoryStore({len(self._jobs)} jobs, {self._counts[_QUEUED]} queued)"
 
     # -- state changes (callers hold _mu) --------------------------------------------------------
 
@@ -120,11 +127,13 @@ class MemoryStore:
         c = self._counts
         c[r.state] -= 1
         c[to] += 1
-        if r.state is _QUEUED:
-            del self._queued[r.id]
-        r.state = to
+        r.state = to  # a record leaving QUEUED stays in _fifo/_later until popped, then is skipped
         if to is _QUEUED:
-            self._queued[r.id] = r
+            if r.run_after <= now:
+                self._fifo.append(r)
+            else:
+                self._tie += 1
+                heapq.heappush(self._later, (r.run_after, self._tie, r))
         elif to in FINAL:
             r.finished_at = now
             if r.key is not None and self._live.get(r.key) is r:
@@ -137,14 +146,14 @@ class MemoryStore:
             if rec.id in self._jobs:
                 raise ValueError(f"jobs: a job with id {rec.id!r} already exists")
             old = self._live.get(rec.key) if rec.key is not None else None
-            if (old is None or old.state is not _QUEUED) and len(self._queued) >= capacity:
+            if (old is None or old.state is not _QUEUED) and self._counts[_QUEUED] >= capacity:
                 raise QueueFullError
             if old is not None:
                 old.version += 1
                 self._move(old, State.SUPERSEDED, rec.created_at)
             r = _Rec(rec)
             self._jobs[r.id] = r
-            self._queued[r.id] = r
+            self._fifo.append(r)
             self._counts[_QUEUED] += 1
             if r.key is not None:
                 self._live[r.key] = r
@@ -154,12 +163,17 @@ class MemoryStore:
         self, worker: str, names: Collection[str], limit: int, lease_until: float, now: float
     ) -> list[ClaimedJob]:
         with self._mu:
+            fifo, later = self._fifo, self._later
+            while later and later[0][0] <= now:
+                fifo.append(heapq.heappop(later)[2])
             picked: list[_Rec] = []
-            for r in self._queued.values():
-                if len(picked) >= limit:
-                    break
-                if r.run_after <= now and r.name in names:
-                    picked.append(r)
+            unhandled: list[_Rec] = []
+            while fifo and len(picked) < limit:
+                r = fifo.popleft()
+                if r.state is not _QUEUED:
+                    continue  # cancelled or superseded while queued
+                (picked if r.name in names else unhandled).append(r)
+            fifo.extendleft(reversed(unhandled))
             out = []
             for r in picked:
                 self._move(r, _RUNNING, now)
@@ -190,7 +204,7 @@ class MemoryStore:
             r.result_json = outcome.result_json
             r.error = outcome.error
             if outcome.retry_at is not None:
-                if len(self._queued) < outcome.capacity:
+                if self._counts[_QUEUED] < outcome.capacity:
                     r.run_after = outcome.retry_at
                     self._move(r, _QUEUED, now)
                     return True
@@ -219,7 +233,7 @@ class MemoryStore:
     def hand_back(self, worker: str, tokens: Mapping[str, int], now: float) -> list[str]:
         with self._mu:
             back = [r for i, tok in tokens.items() if (r := self._held(i, tok)) is not None]
-            back.extend(self._queued.values())
+            back.extend(r for r in self._jobs.values() if r.state is _QUEUED)
             for r in back:
                 r.version += 1
                 self._move(r, State.ABANDONED, now)

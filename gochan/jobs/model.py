@@ -121,6 +121,8 @@ class JobTimeoutError(DeadlineExceededError):
 
 def encode_json(value: object, what: str = "payload") -> str:
     """Encode ``value`` as compact JSON text; refuse anything JSON cannot carry (no NaN, no objects)."""
+    if value is None:  # the common no-payload, no-result case, without the encoder's setup
+        return "null"
     try:
         return json.dumps(value, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
     except (TypeError, ValueError) as e:

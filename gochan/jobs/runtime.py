@@ -438,7 +438,7 @@ class Jobs:
         self._started = True
         self._wake = Chan(1)
         self._stop = Chan()
-        self._stats = Stats()
+        self._stats = Stats(buffer=1024)  # the owner catches up in bursts, not per update
         self._loop(self._dispatch)
         if self.store.durable:
             self._loop(self._maintain)
