@@ -248,9 +248,9 @@ class Jobs:
         if self._wake is not None:
             self._wake.try_send(None)
 
-    def _count(self, what: str) -> None:
+    def _count(self, what: str, n: int = 1) -> None:
         if self._stats is not None:
-            self._stats.add(what)
+            self._stats.add(what, n)
 
     def _wait_cases(self, sig: Chan[None], ctx: Context | None) -> list[Case[object]]:
         cases: list[Case[object]] = [recv(sig)]
@@ -479,6 +479,7 @@ class Jobs:
                 for c in claimed:
                     self._start(c)
                 if claimed:
+                    self._count("started", len(claimed))
                     self._changed(_ROOM)
                     continue
             cases: list[Case[object]] = [recv(self._wake), recv(self._stop)]
@@ -497,7 +498,6 @@ class Jobs:
         run = _Run(c.token, cancel, stop_timer)
         self._running[c.id] = run
         self._changed(c.id)
-        self._count("started")
         go(self._run, c, ctx, run)
 
     def _run(self, c: ClaimedJob, ctx: Context, run: _Run) -> None:
