@@ -24,7 +24,7 @@ EXTRAS: dict[str, list[str]] = PROJECT["optional-dependencies"]
 TEST_IMPORTS = {"pytest": "pytest", "hypothesis": "hypothesis", "greenlet": "greenlet"}
 # What the benchmark suite compares gochan with: the bench extra, never needed by the tests.
 PEERS = {"matplotlib", "gevent", "trio", "anyio", "aiochan", "goless"}
-OWN = {"gochan", "tests", "benchmarks"}
+OWN = {"gochan", "tests", "benchmarks", "examples"}
 
 
 def requirement_name(req: str) -> str:
@@ -110,7 +110,7 @@ def test_sdist_holds_everything_its_tests_read(tmp_path: Path) -> None:
         metadata = pkg_info.read().decode()
     wanted = {"LICENSE", "README.md", "pyproject.toml", "MANIFEST.in", ".ci/run", "tests/conftest.py"}
     assert wanted <= names
-    missing = source_files("gochan", "tests", "docs", "benchmarks") - names
+    missing = source_files("gochan", "tests", "docs", "benchmarks", "examples") - names
     assert not missing, f"not in the sdist: {sorted(missing)}"
     assert not [n for n in names if "__pycache__" in n or n.startswith("benchmarks/results/")]
     assert "License-Expression: BSD-3-Clause\n" in metadata
