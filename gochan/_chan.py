@@ -7,11 +7,25 @@ receiver's record and readies it (Go's ``sendDirect``): an unbuffered hand-off n
 buffer. Every operation is "try now, else publish a waiter and park, with an undo if an
 exception is thrown into the park".
 
+Leaving a queue: a select that fired on one channel withdraws its records from the others. A
+record at the head or the tail of its queue is removed in O(1); one in the middle (a waiter woken
+out of FIFO order, say) is *orphaned* in place instead of searched for: its select points it at a
+dead G whose ``selectdone`` is always True, so every operation skips it as stale, and takes a
+fresh record for itself. The channel counts its orphans and compacts its queues when they exceed
+half of them, so leaving costs O(1) amortised and a queue nobody pops (a ``done`` channel selected
+on in a loop by many goroutines) holds at most about twice its live waiters. A doubly linked list
+would also remove in O(1), but it needs links on every G (a plain send or receive waits as its G)
+and Python-level appends and pops on the hot path, where a deque does them in C; and the
+figures of ``python -m benchmarks.wakeorder`` leave nothing for it to win: leaving a shared
+queue in any order costs what leaving a private one-record queue does.
+
 Invariants (ignoring stale select waiters, which every operation skips):
   at most one of recvq and sendq is non-empty
   len(buf) > 0          implies recvq is empty
   len(buf) < capacity   implies sendq is empty
   closed                implies sendq and recvq are empty
+  a SelWaiter's q is the queue it is in (recvq or sendq), or None once it is out
+  orphans in recvq and sendq <= _orphans; 2 * _orphans <= len(recvq) + len(sendq) after each orphaning
 """
 
 from __future__ import annotations
@@ -37,6 +51,9 @@ _SIZE_OUT_OF_RANGE = "makechan: size out of range"
 
 # The largest capacity: Go's maxAlloc on 64-bit Linux (2**48 bytes), beyond which makechan panics.
 MAX_CAP = 1 << 48
+# Chan() checks against this bound first: CPython compares ints below 2**30 fastest; _capacity
+# checks larger ones against MAX_CAP.
+_SMALL_CAP = (1 << 30) - 1
 
 Waiter = G | SelWaiter
 
@@ -48,7 +65,8 @@ def _pop_live(q: deque[Waiter]) -> Waiter | None:
         if w.isselect:
             g = w.g  # type: ignore[union-attr]  # isselect tells a SelWaiter from a G
             if g.selectdone:
-                continue  # stale: its select already fired on another case
+                w.q = None  # type: ignore[union-attr]  # stale (its select fired elsewhere): out of the queue now
+                continue
             g.selectdone = True
             return w
         return w
@@ -67,16 +85,24 @@ def _live_head(q: deque[Waiter]) -> bool:
         w = q[0]
         if w.isselect and w.g.selectdone:  # type: ignore[union-attr]  # see _pop_live
             q.popleft()
+            w.q = None  # type: ignore[union-attr]  # see _pop_live
             continue
         return True
     return False
 
 
 def _capacity(size: object) -> int:
-    """A capacity that is not exactly an int: accept what ``operator.index`` accepts, except bool."""
+    """Check a capacity that is not a plain int in range: what ``operator.index`` accepts, not bool.
+
+    Returns it as a plain int (an IntEnum's value, say); raises TypeError for a non-integer and
+    ValueError with Go's text when it is negative or above MAX_CAP.
+    """
     if size.__class__ is bool or not isinstance(size, SupportsIndex):
         raise TypeError(f"Chan capacity must be an int, not {size.__class__.__name__}")
-    return operator.index(size)  # an exact int, also for an int subclass such as an IntEnum
+    n = operator.index(size)
+    if not 0 <= n <= MAX_CAP:
+        raise ValueError(_SIZE_OUT_OF_RANGE)
+    return n
 
 
 class SendChan(Generic[T_contra]):
@@ -138,24 +164,24 @@ class Chan(SendChan[T], RecvChan[T]):
     A channel belongs to no scheduler; it must only be used from one OS thread at a time.
     """
 
-    __slots__ = ("_buf", "_cap", "_recvq", "_sendq", "_closed", "_zero", "__weakref__")
+    __slots__ = ("_buf", "_cap", "_recvq", "_sendq", "_closed", "_zero", "_orphans", "__weakref__")
 
     _buf: deque[T]
     _cap: int
     _recvq: deque[Waiter]
     _sendq: deque[Waiter]
+    _orphans: int  # records orphaned in recvq/sendq since the last compaction; see _orphaned
 
     def __init__(self, capacity: int = 0, *, zero: T | None = None) -> None:
-        if capacity.__class__ is not int:
-            capacity = _capacity(capacity)
-        if not 0 <= capacity <= MAX_CAP:
-            raise ValueError(_SIZE_OUT_OF_RANGE)
+        if type(capacity) is not int or capacity < 0 or capacity > _SMALL_CAP:
+            capacity = _capacity(capacity)  # raises, or converts an IntEnum or an __index__ object
         self._buf = deque()
         self._cap = capacity
         self._recvq = deque()
         self._sendq = deque()
         self._closed = False
         self._zero = zero
+        self._orphans = 0  # see _orphaned
 
     def __repr__(self) -> str:
         state = " closed" if self._closed else ""
@@ -203,7 +229,8 @@ class Chan(SendChan[T], RecvChan[T]):
             if w.isselect:
                 g: G = w.g  # type: ignore[union-attr]  # isselect tells a SelWaiter from a G
                 if g.selectdone:
-                    continue  # stale: its select already fired on another case
+                    w.q = None  # type: ignore[union-attr]  # stale (its select fired elsewhere): out of the queue now
+                    continue
                 g.selectdone = True
                 g.sched.ready(g, w)  # the select learns which case fired from park's result
             else:
@@ -259,7 +286,8 @@ class Chan(SendChan[T], RecvChan[T]):
             if w.isselect:
                 g: G = w.g  # type: ignore[union-attr]  # isselect tells a SelWaiter from a G
                 if g.selectdone:
-                    continue  # stale: its select already fired on another case
+                    w.q = None  # type: ignore[union-attr]  # stale (its select fired elsewhere): out of the queue now
+                    continue
                 g.selectdone = True
                 g.sched.ready(g, w)  # the select learns which case fired from park's result
             else:
@@ -344,6 +372,29 @@ class Chan(SendChan[T], RecvChan[T]):
             q.remove(w)
         except ValueError:
             pass
+
+    def _orphaned(self) -> None:
+        """A select left an orphaned record in one of our queues: compact them once orphans exceed half.
+
+        Each compaction costs O(len) and follows more than len/2 orphanings, so O(1) amortised each.
+        The count may overstate (an orphan popped as stale is not subtracted): that only compacts
+        sooner, at the same amortised cost.
+        """
+        self._orphans = n = self._orphans + 1
+        if 2 * n > len(self._recvq) + len(self._sendq):
+            self._compact(self._recvq)
+            self._compact(self._sendq)
+            self._orphans = 0
+
+    @staticmethod
+    def _compact(q: deque[Waiter]) -> None:
+        """Drop every stale select record from ``q`` in place, keeping the others in FIFO order."""
+        for _ in range(len(q)):
+            w = q.popleft()
+            if w.isselect and w.g.selectdone:  # type: ignore[union-attr]  # see _pop_live
+                w.q = None  # type: ignore[union-attr]  # see _pop_live
+            else:
+                q.append(w)
 
     # -- close --------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pytest
 
-from gochan import Chan, recv, run, select, send
+from gochan import Chan, go, recv, run, select, send
 
 N = 40_000
 CASES = 4
@@ -26,9 +26,9 @@ def chi_square(counts: list[int]) -> float:
     return sum((c - expected) ** 2 / expected for c in counts)
 
 
-def assert_uniform(counts: list[int]) -> None:
+def assert_uniform(counts: list[int], total: int = N) -> None:
     assert len(counts) == CASES
-    assert sum(counts) == N
+    assert sum(counts) == total
     stat = chi_square(counts)
     assert stat < CRITICAL_3DOF_P001, f"chi-square {stat:.2f} >= {CRITICAL_3DOF_P001} for counts {counts}"
 
@@ -76,6 +76,47 @@ def mixed_cases() -> list[int]:
 @pytest.mark.parametrize("program", [closed_recv_cases, buffered_send_cases, mixed_cases])
 def test_select_chooses_uniformly_among_ready_cases(program: Callable[[], list[int]]) -> None:
     assert_uniform(run(program, seed=SEED))
+
+
+# A blocked select with several cases on one channel: Go enqueues them in a lock order permuted by
+# the random poll order, so the case the channel fires is uniform among them too.
+
+
+def _take(ch: Chan[int]) -> None:
+    ch.recv()
+
+
+def _give(ch: Chan[int]) -> None:
+    ch.send(0)
+
+
+def parked_send_cases() -> list[int]:
+    """Four send cases on one channel; a receiver started each round fires the parked select."""
+    c: Chan[int] = Chan()
+    counts = [0] * CASES
+    for _ in range(N // 4):
+        go(_take, c)  # runs once the select has parked
+        i, _, _ = select(send(c, 0), send(c, 1), send(c, 2), send(c, 3))
+        counts[i] += 1
+    return counts
+
+
+def parked_recv_cases_among_others() -> list[int]:
+    """Four receive cases on one channel, interleaved with cases on two idle channels."""
+    c: Chan[int] = Chan()
+    idle: Chan[int] = Chan()
+    full: Chan[int] = Chan()
+    counts = [0] * CASES
+    for _ in range(N // 4):
+        go(_give, c)
+        i, _, _ = select(recv(c), recv(idle), recv(c), send(full, 0), recv(c), recv(c))
+        counts[{0: 0, 2: 1, 4: 2, 5: 3}[i]] += 1
+    return counts
+
+
+@pytest.mark.parametrize("program", [parked_send_cases, parked_recv_cases_among_others])
+def test_blocked_select_fires_uniformly_among_its_cases_on_one_channel(program: Callable[[], list[int]]) -> None:
+    assert_uniform(run(program, seed=SEED), total=N // 4)
 
 
 def test_a_biased_picker_fails_the_same_check() -> None:
