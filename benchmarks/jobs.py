@@ -30,7 +30,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
-from gochan import Chan, run
+from gochan import Chan, go, gosched, run
 from gochan import context as gcontext
 from gochan import signal as gsignal
 from gochan.context import Context
@@ -222,6 +222,48 @@ def cancel_latencies(k: int) -> list[float]:
             _stop_workers(ps)
 
 
+def sqlite_stall(seconds: float, off_thread: bool) -> tuple[float, float]:
+    """Ping-pong round trip (p50, p99 in µs) beside a goroutine submitting to a SQLite store as fast
+    as it can: with the store's calls made on the scheduler's thread, or with ``to_thread``."""
+    with tempfile.TemporaryDirectory(prefix="gochan-jobs-") as tmp:
+        store = SqliteStore(str(Path(tmp) / "jobs.db"))
+        store.blocking = off_thread  # a class constant, overridden for the comparison
+
+        def main() -> tuple[float, float]:
+            jobs = Jobs(store, capacity=10**9)
+            stop = [False]
+
+            def hammer() -> None:
+                while not stop[0]:
+                    jobs.try_submit("noop")
+                    gosched()  # direct calls never park: let the others run between them
+
+            go(hammer)
+            ping: Chan[int] = Chan()
+            pong: Chan[int] = Chan()
+
+            def echo() -> None:
+                for v in ping:
+                    pong.send(v)
+
+            go(echo)
+            lat = []
+            end = time.perf_counter() + seconds
+            while time.perf_counter() < end:
+                t0 = time.perf_counter()
+                ping.send(1)
+                pong.recv()
+                lat.append(time.perf_counter() - t0)
+            stop[0] = True
+            ping.close()
+            return statistics.median(lat) * 1e6, _pct(lat, 0.99) * 1e6
+
+        try:
+            return run(main)
+        finally:
+            store.close()
+
+
 # -- the group ------------------------------------------------------------------------------------
 
 
@@ -270,6 +312,15 @@ def run_group(quick: bool, rounds: int | None, progress: Callable[[str], None]) 
         f"| {_pct(lat, 0.99) * 1e3:.1f} ms |",
         "",
     ]
+    lines += ["| ping-pong beside a goroutine submitting to SQLite | p50 | p99 |", "|---|--:|--:|"]
+    stall: dict[str, list[float]] = {}
+    for off, how in ((False, "store calls on the scheduler's thread"), (True, "store calls via to_thread (as run)")):
+        progress(f"jobs: ping-pong beside a busy SQLite store, {how}")
+        p50, p99 = sqlite_stall(0.3 if quick else 2.0, off)
+        stall["to_thread" if off else "direct"] = [p50, p99]
+        lines.append(f"| {how} | {p50:.0f} µs | {p99:.0f} µs |")
+    doc["stall_us"] = stall
+    lines.append("")
     return "\n".join(lines), doc
 
 
