@@ -157,10 +157,10 @@ def select(*cases: Case[Any], default: bool = False) -> tuple[int, object, bool]
                 (
                     ch._closed
                     or len(ch._buf) < ch._cap
-                    or ((q := ch._recvq) and (not q[0].isselect or _live_head(q)))
+                    or (ch._recvq and (not ch._recvq[0].isselect or _live_head(ch._recvq)))
                 )
                 if case[1]
-                else (((q := ch._sendq) and (not q[0].isselect or _live_head(q))) or ch._buf or ch._closed)
+                else ((ch._sendq and (not ch._sendq[0].isselect or _live_head(ch._sendq))) or ch._buf or ch._closed)
             ):
                 if hit < 0:
                     hit = i
@@ -205,7 +205,7 @@ def select(*cases: Case[Any], default: bool = False) -> tuple[int, object, bool]
     if n == 0:
         s.park("select (no cases)")
         raise AssertionError("unreachable: a select with no cases was woken")  # pragma: no cover
-    return _park_all(s, cases)
+    return _park_all(s, cases, n)
 
 
 def _bad_cases(cases: tuple[object, ...], err: Exception) -> Exception:
@@ -254,13 +254,13 @@ def _single(case: Case[Any]) -> tuple[int, object, bool]:
     return (0, v, ok)
 
 
-def _park_all(s: Any, cases: tuple[Case[Any], ...]) -> tuple[int, object, bool]:
+def _park_all(s: Any, cases: tuple[Case[Any], ...], n: int) -> tuple[int, object, bool]:
     ch: Any
     g = s.current
     g.selectdone = False
     ws: list[SelWaiter] | None = g.selws
-    if ws is None or len(ws) < len(cases):
-        ws = _records(g, len(cases))
+    if ws is None or len(ws) < n:
+        ws = _records(g, n)
     i = 0
     try:
         for ch, issend, value in cases:
