@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import json
 import os
 import signal
@@ -234,7 +235,7 @@ def _client(args: argparse.Namespace, *, create: bool = False) -> Jobs:
         raise CLIError(
             Exit.USAGE, f"the store {url} lives inside one process: give a durable store (sqlite:///jobs.db)"
         )
-    return Jobs(store, capacity=getattr(args, "capacity", 1024), workers=0)
+    return Jobs(store, capacity=getattr(args, "capacity", None) or 1024, workers=0)
 
 
 def _load_app(spec: str) -> Jobs:
@@ -251,11 +252,22 @@ def _load_app(spec: str) -> Jobs:
             obj = getattr(obj, part)
         except AttributeError:
             raise CLIError(Exit.USAGE, f"{module_name!r} has no attribute {attr!r}") from None
-    if not isinstance(obj, Jobs) and callable(obj):
+    if not isinstance(obj, Jobs) and callable(obj) and _takes_no_arguments(obj):
         obj = obj()
     if not isinstance(obj, Jobs):
-        raise CLIError(Exit.USAGE, f"{spec} is a {type(obj).__name__}, not a gochan.jobs.Jobs")
+        raise CLIError(
+            Exit.USAGE,
+            f"{spec} is a {type(obj).__name__}, not a gochan.jobs.Jobs (or a function of no arguments returning one)",
+        )
     return obj
+
+
+def _takes_no_arguments(fn: Callable[..., object]) -> bool:
+    try:
+        inspect.signature(fn).bind()
+    except (TypeError, ValueError):  # arguments required, or no signature to tell
+        return False
+    return True
 
 
 def _app(args: argparse.Namespace, emit: _Printer) -> Jobs:
