@@ -1,8 +1,9 @@
 """``python -m benchmarks``: run the suite, print the tables, write results.json and buffer-study.png.
 
 Options: ``--quick`` (smoke run, under a minute on 2 cores), ``--only a,b`` (libraries and/or
-shapes, and/or ``patterns`` (benchmarks/patterns.py: pools and pipelines) and ``jobs``
-(benchmarks/jobs.py: the job system), groups which also run when ``--only`` is not given; the
+shapes, and/or ``patterns`` (benchmarks/patterns.py: pools and pipelines), ``jobs``
+(benchmarks/jobs.py: the job system) and ``wakeorder`` (benchmarks/wakeorder.py: parked selects
+woken in any order), groups which also run when ``--only`` is not given; the
 greenlet floor always runs), ``--rounds N``, ``--out DIR`` (default ``benchmarks/results/``,
 git-ignored). Progress goes to stderr, the tables to stdout.
 """
@@ -19,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import catalog, golang, jobs, patterns, report, runner, stats
+from . import catalog, golang, jobs, patterns, report, runner, stats, wakeorder
 from .plot import plot_buffer_study
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
@@ -49,7 +50,11 @@ def _machine(go: golang.GoPeer | None) -> dict[str, str | int | None]:
 def main(argv: list[str]) -> int:
     args = _args(argv)
     tokens = [t.strip() for t in (args.only or "").split(",") if t.strip()]
-    groups = {patterns.GROUP: patterns.run_in_suite, jobs.GROUP: jobs.run_in_suite}  # benchmarks/<group>.py
+    groups = {  # benchmarks/<group>.py
+        patterns.GROUP: patterns.run_in_suite,
+        jobs.GROUP: jobs.run_in_suite,
+        wakeorder.GROUP: wakeorder.run_in_suite,
+    }
     with_groups = [run_group for g, run_group in groups.items() if not tokens or g in tokens]
     if tokens and all(t in groups for t in tokens):
         for run_group in with_groups:
