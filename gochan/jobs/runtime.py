@@ -439,7 +439,7 @@ class Jobs:
         self._wake = Chan(1)
         self._stop = Chan()
         self._stats = Stats(buffer=1024)  # the owner catches up in bursts, not per update
-        self._loop(self._dispatch)
+        self._loop(self._dispatch)  # _loops[0]: shutdown waits for it to leave before the grace
         if self.store.durable:
             self._loop(self._maintain)
 
@@ -605,6 +605,7 @@ class Jobs:
         if store.durable:
             self._stop_claiming = True
             self._poke()
+            self._loops[0].recv()  # the dispatcher has left: a claim in flight has started its job
         grace = self.grace if grace is None else grace
         self._wait_idle(grace, lambda: store.durable or self._do(store.counts)[State.QUEUED] == 0)
         self._stop_claiming = True

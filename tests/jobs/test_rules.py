@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from gochan import Chan, after, go, now, recv, select, sleep
+from gochan import Chan, after, go, gosched, now, recv, select, sleep, to_thread
 from gochan import context as gcontext
 from gochan.context import Context
 from gochan.jobs import (
@@ -20,6 +22,7 @@ from gochan.jobs import (
     QueueFullError,
     Retry,
     ShutdownError,
+    ShutdownReport,
     State,
     Store,
 )
@@ -423,5 +426,43 @@ def test_many_concurrent_submitters_never_exceed_capacity(make_store: Make) -> N
                 done.recv()
             assert len(accepted) == 5 and refused[0] == 15
             assert jobs.stats().counts[State.QUEUED] == 5
+
+    run(main)
+
+
+def test_durable_shutdown_lets_a_job_whose_claim_was_in_flight_finish_within_the_grace() -> None:
+    from gochan.jobs.sqlite import SqliteStore
+
+    class GatedClaims(SqliteStore):
+        """Holds the first claim made while ``gate`` is set until ``release`` (on the claim's thread)."""
+
+        def __init__(self) -> None:
+            super().__init__(":memory:", clock=now)
+            self.gate = False
+            self.entered = threading.Event()
+            self.release = threading.Event()
+
+        def claim(self, *args: Any) -> Any:
+            if self.gate:
+                self.gate = False
+                self.entered.set()
+                self.release.wait(60)
+            return super().claim(*args)
+
+    def main() -> None:
+        store = GatedClaims()
+        jobs, _ = new_jobs(lambda: store, workers=1)
+        jobs.start()
+        a = jobs.try_submit("sleep", 1)
+        store.gate = True  # the dispatcher's next claim (for a) stops in flight
+        to_thread(store.entered.wait, 60)
+        reports: Chan[ShutdownReport] = Chan(1)
+        go(lambda: reports.send(jobs.shutdown(60.0)))
+        gosched()  # shutdown begins while the claim is in flight
+        store.release.set()
+        report = reports.recv()
+        assert report is not None
+        assert jobs.get(a).state is State.SUCCEEDED  # type: ignore[union-attr]
+        assert report.handed_back == []
 
     run(main)
