@@ -433,7 +433,7 @@ def test_many_concurrent_submitters_never_exceed_capacity(make_store: Make) -> N
 def test_durable_shutdown_lets_a_job_whose_claim_was_in_flight_finish_within_the_grace() -> None:
     from gochan.jobs.sqlite import SqliteStore
 
-    class GatedClaims(SqliteStore):
+    class GatedClaims(SqliteStore):  # type: ignore[misc]  # a test double: only its claim differs
         """Holds the first claim made while ``gate`` is set until ``release`` (on the claim's thread)."""
 
         def __init__(self) -> None:
