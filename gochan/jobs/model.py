@@ -9,6 +9,8 @@ Exceptions::
 
     Exception
      ├── QueueFullError        "max capacity reached": try_submit on a full queue (HTTP 503)
+     ├── ConnectionError
+     │    └── StoreUnavailableError  a networked store (Redis) cannot be reached, or refused the credentials
      ├── GochanError
      │    ├── CanceledError
      │    │    ├── JobCancelledError     cause: cancel(id)
@@ -44,6 +46,7 @@ __all__ = [
     "Retry",
     "ShutdownError",
     "State",
+    "StoreUnavailableError",
     "decode_json",
     "encode_json",
 ]
@@ -82,6 +85,14 @@ class QueueFullError(Exception):
 
     def __init__(self, message: str = MAX_CAPACITY) -> None:
         super().__init__(message)
+
+
+class StoreUnavailableError(ConnectionError):
+    """A networked store (Redis) cannot be reached, or refused the credentials: nothing was changed.
+
+    Raised by the calls a client makes (submit, cancel, reads) while the store is down; a worker's
+    own calls (claim, lease renewal, completion) retry with backoff instead.
+    """
 
 
 class JobCancelledError(CanceledError):

@@ -1,0 +1,781 @@
+"""The Redis store: jobs shared by worker processes on many machines (``redis://host:6379/0``).
+
+Design. Every store operation is ONE Lua script (``EVALSHA``, reloaded after a restart), so each
+state change is atomic on the server with no lock across calls and no client-side read-then-write:
+the bound of the queue, the claim, the fenced completion, cancel and supersede, the reclaim of
+expired leases. The alternatives the job system must not copy are in docs/jobs-redis.md: a stream
+trimmed with ``MAXLEN`` (drops the oldest jobs instead of refusing the new one), reclaim by idle
+time (re-runs jobs that are still running), a bare ``PUBLISH`` cancel (lost by a node that is
+reconnecting), a heartbeat on the handlers' own thread (starved by a CPU-bound handler).
+
+Leases are on the Redis server's clock (``TIME`` inside the scripts), never on a node's: nodes
+whose clocks disagree still agree on when a lease expired. A claim records the lease length; an OS
+thread of this store (the *watcher*, with connections of its own) renews the leases of the jobs
+this store claimed every ``min(lease/3, 1 s)``, whatever the handlers do on the scheduler's thread,
+and learns of cancels two ways: at once from a pub/sub message, and durably from the job's record,
+checked on every heartbeat (a node that missed the message while reconnecting still learns within
+one heartbeat). What it learns waits in ``_gone`` until the runtime's next ``renew`` call (every
+``poll_interval``) collects it: the watcher never touches the scheduler.
+
+Latest wins: each key has a sequence (``kseq:<key>``) incremented by every submit with that key;
+a job records the value it got. Submit supersedes the key's live job in the same script; claim
+skips (supersedes) a queued job whose sequence is behind; completion requires ``state = running``,
+``version = token`` and the key's sequence unchanged.
+
+Keys (``P`` is the prefix, ``{gochan:jobs}:`` by default; the braces keep every key in one slot of
+a cluster)::
+
+  P job:<id>      hash: the job's fields, plus seq, rseq, kseq, lost
+  P ready:<name>  list: ids of due queued jobs of that name, FIFO (cancelled ones removed lazily)
+  P delayed       zset: retries waiting for their run_after (score)
+  P running       zset: running jobs by lease deadline (server ms)
+  P all           zset: every job by submit order (list, ls)
+  P nqueued       the number of queued jobs (the bound);  P counts  hash: jobs per state
+  P live:<key>    the id of the key's live job;  P kseq:<key>  the key's sequence
+  P names         set: every job name submitted;  P workers  zset: live workers by expiry
+  P wnames:<w>    set: the names worker w handles (expires with it)
+  P events        pub/sub channel: "<state> <id>" when a running job is cancelled or superseded;
+                  "work -" when work arrives after a claim found none (P idle set)
+
+Invariants (between scripts):
+  state(j) = queued   iff  j is in exactly one of ready:<name(j)>, delayed  (ready may also hold stale ids)
+  nqueued             is the number of queued jobs;  counts[s] the number in state s
+  live:<k> = j        iff  key(j) = k and state(j) in (queued, running)
+  j in running        iff  state(j) = running
+
+Calls block on the network: the runtime makes them with ``gochan.to_thread`` (``blocking``). While
+Redis is unreachable, the calls a client makes (submit, cancel, reads) raise
+``StoreUnavailableError`` at once; a worker's calls (claim, complete, hand back) retry with backoff,
+so workers ride out a restart.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import warnings
+import weakref
+from collections.abc import Callable, Collection, Mapping
+from typing import Any, Final, TypeVar, final
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import redis
+from redis import exceptions as rexc
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry as RedisRetry
+
+from .model import ClaimedJob, JobInfo, Outcome, QueueFullError, Retry, State, StoreUnavailableError
+from .store import MAX_LOST
+
+__all__ = ["RedisStore"]
+
+T = TypeVar("T")
+
+_DOWN: Final = (rexc.ConnectionError, rexc.TimeoutError)  # BusyLoadingError (AOF replay) is a ConnectionError
+_FIELDS: Final = (
+    "name", "payload", "state", "key", "timeout", "retry", "attempts", "version", "worker", "created_at",
+    "started_at", "finished_at", "run_after", "result", "error", "progress", "message",
+)  # fmt: skip
+
+# -- the scripts ---------------------------------------------------------------------------------
+# KEYS[1] is the prefix; every key a script touches is built from it (one slot with the braces).
+
+_LIB: Final = """
+local P = KEYS[1]
+local function jk(id) return P .. 'job:' .. id end
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function count(from, to)
+  if from then redis.call('HINCRBY', P .. 'counts', from, -1) end
+  redis.call('HINCRBY', P .. 'counts', to, 1)
+end
+-- new work: tell the idle nodes (a claim that found nothing set 'idle'), once
+local function wake()
+  if redis.call('GET', P .. 'idle') then
+    redis.call('DEL', P .. 'idle')
+    redis.call('PUBLISH', P .. 'events', 'work -')
+  end
+end
+local function enqueue(id, name)
+  redis.call('HSET', jk(id), 'rseq', redis.call('INCR', P .. 'rseq'))
+  redis.call('RPUSH', P .. 'ready:' .. name, id)
+  wake()
+end
+-- queued or running -> a final state, version+1; the key freed; a running job's node told at once
+local function finish(id, from, to, now, err)
+  local j = jk(id)
+  redis.call('HSET', j, 'state', to, 'finished_at', now)
+  if err then redis.call('HSET', j, 'error', err) end
+  redis.call('HINCRBY', j, 'version', 1)
+  if from == 'queued' then
+    redis.call('DECR', P .. 'nqueued')
+    redis.call('ZREM', P .. 'delayed', id)
+  else
+    redis.call('ZREM', P .. 'running', id)
+    redis.call('PUBLISH', P .. 'events', to .. ' ' .. id)
+  end
+  count(from, to)
+  local k = redis.call('HGET', j, 'key')
+  if k and redis.call('GET', P .. 'live:' .. k) == id then redis.call('DEL', P .. 'live:' .. k) end
+end
+local function requeue(id, now)  -- running -> queued (hand back, reclaim), version+1
+  local j = jk(id)
+  redis.call('HSET', j, 'state', 'queued', 'run_after', now)
+  redis.call('HDEL', j, 'worker')
+  redis.call('HINCRBY', j, 'version', 1)
+  redis.call('ZREM', P .. 'running', id)
+  redis.call('INCR', P .. 'nqueued')
+  count('running', 'queued')
+  enqueue(id, redis.call('HGET', j, 'name'))
+end
+"""
+
+# ARGV: id name payload key timeout retry created_at run_after capacity  ->  {1, superseded id or ''} | {0} | {-1}
+_SUBMIT: Final = """
+local id, name, payload, key = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local j = jk(id)
+if redis.call('EXISTS', j) == 1 then
+  local f = redis.call('HMGET', j, 'name', 'payload', 'created_at', 'supersedes')
+  if f[1] == name and f[2] == payload and f[3] == ARGV[7] then return {1, f[4] or ''} end  -- a retried call
+  return {-1}
+end
+local old, ostate = false, false
+if key ~= '' then
+  old = redis.call('GET', P .. 'live:' .. key)
+  if old then ostate = redis.call('HGET', jk(old), 'state') end
+end
+if ostate ~= 'queued' and tonumber(redis.call('GET', P .. 'nqueued') or '0') >= tonumber(ARGV[9]) then
+  return {0}
+end
+if old then finish(old, ostate, 'superseded', ARGV[7]) end
+local seq = redis.call('INCR', P .. 'seq')
+redis.call('HSET', j, 'name', name, 'payload', payload, 'state', 'queued', 'retry', ARGV[6],
+  'created_at', ARGV[7], 'run_after', ARGV[8], 'attempts', 0, 'version', 0, 'seq', seq, 'lost', 0)
+if ARGV[5] ~= '' then redis.call('HSET', j, 'timeout', ARGV[5]) end
+if key ~= '' then
+  redis.call('HSET', j, 'key', key, 'kseq', redis.call('INCR', P .. 'kseq:' .. key))
+  redis.call('SET', P .. 'live:' .. key, id)
+end
+if old then redis.call('HSET', j, 'supersedes', old) end
+redis.call('ZADD', P .. 'all', seq, id)
+redis.call('SADD', P .. 'names', name)
+redis.call('INCR', P .. 'nqueued')
+count(false, 'queued')
+if tonumber(ARGV[8]) > tonumber(ARGV[7]) then
+  redis.call('ZADD', P .. 'delayed', ARGV[8], id)
+  wake()
+else
+  enqueue(id, name)
+end
+return {1, old or ''}
+"""
+
+# ARGV: worker limit lease_ms now name...
+#   ->  {earliest retry's run_after or '', then flat id name payload key timeout retry attempts version...}
+_CLAIM: Final = """
+local worker, limit, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'delayed', '-inf', ARGV[4], 'LIMIT', 0, 1000)) do
+  redis.call('ZREM', P .. 'delayed', id)
+  local f = redis.call('HMGET', jk(id), 'state', 'name')
+  if f[1] == 'queued' then enqueue(id, f[2]) end
+end
+-- the head of a name's list: its oldest live queued job (stale ids dropped; a job behind its key's
+-- sequence is superseded here)
+local function head(name)
+  local list = P .. 'ready:' .. name
+  while true do
+    local id = redis.call('LINDEX', list, 0)
+    if not id then return nil end
+    local f = redis.call('HMGET', jk(id), 'state', 'rseq', 'key', 'kseq')
+    if f[1] == 'queued' then
+      if f[3] and redis.call('GET', P .. 'kseq:' .. f[3]) ~= f[4] then
+        finish(id, 'queued', 'superseded', ARGV[4])
+      else
+        return id, tonumber(f[2])
+      end
+    end
+    redis.call('LPOP', list)
+  end
+end
+local out = {}
+local lease = now_ms() + tonumber(ARGV[3])
+local heads = {}
+for i = 5, #ARGV do heads[ARGV[i]] = true end
+while #out < limit * 8 do
+  local best, bname, brseq = nil, nil, nil
+  for name, _ in pairs(heads) do
+    local id, rseq = head(name)
+    if not id then heads[name] = nil
+    elseif not best or rseq < brseq then best, bname, brseq = id, name, rseq end
+  end
+  if not best then break end
+  redis.call('LPOP', P .. 'ready:' .. bname)
+  local j = jk(best)
+  redis.call('HSET', j, 'state', 'running', 'worker', worker, 'started_at', ARGV[4])
+  redis.call('HDEL', j, 'progress', 'message')
+  local v = redis.call('HINCRBY', j, 'version', 1)
+  local a = redis.call('HINCRBY', j, 'attempts', 1)
+  redis.call('ZADD', P .. 'running', lease, best)
+  redis.call('DECR', P .. 'nqueued')
+  count('queued', 'running')
+  local f = redis.call('HMGET', j, 'payload', 'key', 'timeout', 'retry')
+  table.insert(out, best); table.insert(out, bname); table.insert(out, f[1]); table.insert(out, f[2] or '')
+  table.insert(out, f[3] or ''); table.insert(out, f[4]); table.insert(out, a); table.insert(out, v)
+end
+if #out == 0 then redis.call('SET', P .. 'idle', 1) end
+local due = redis.call('ZRANGE', P .. 'delayed', 0, 0, 'WITHSCORES')
+table.insert(out, 1, due[2] or '')
+return out
+"""
+
+# ARGV: extend(0|1) worker names_csv worker_ttl_ms, then id token lease_ms triples
+#   -> flat {id state} for the jobs not held any more
+_RENEW: Final = """
+local now = now_ms()
+local out = {}
+for i = 5, #ARGV, 3 do
+  local id = ARGV[i]
+  local f = redis.call('HMGET', jk(id), 'state', 'version')
+  if f[1] == 'running' and f[2] == ARGV[i + 1] then
+    if ARGV[1] == '1' then redis.call('ZADD', P .. 'running', 'XX', now + tonumber(ARGV[i + 2]), id) end
+  else
+    table.insert(out, id); table.insert(out, f[1] or 'cancelled')
+  end
+end
+if ARGV[2] ~= '' then  -- the worker's registration: what it handles, for the sweep of unhandled jobs
+  redis.call('ZADD', P .. 'workers', now + tonumber(ARGV[4]), ARGV[2])
+  local w = P .. 'wnames:' .. ARGV[2]
+  redis.call('DEL', w)
+  for name in string.gmatch(ARGV[3], '[^,]+') do redis.call('SADD', w, name) end
+  redis.call('PEXPIRE', w, tonumber(ARGV[4]))
+end
+return out
+"""
+
+# ARGV: id token state result error now retry_at capacity  ->  1 | 0
+_COMPLETE: Final = """
+local id = ARGV[1]
+local j = jk(id)
+local f = redis.call('HMGET', j, 'state', 'version', 'key', 'kseq')
+if f[1] ~= 'running' or f[2] ~= ARGV[2] then return 0 end
+if f[3] and redis.call('GET', P .. 'kseq:' .. f[3]) ~= f[4] then
+  finish(id, 'running', 'superseded', ARGV[6])  -- a newer job of the key exists: never a success
+  return 0
+end
+local err = ARGV[5]
+if ARGV[7] ~= '' then
+  if tonumber(redis.call('GET', P .. 'nqueued') or '0') < tonumber(ARGV[8]) then
+    redis.call('HSET', j, 'state', 'queued', 'run_after', ARGV[7], 'error', err)
+    redis.call('HDEL', j, 'worker')
+    redis.call('ZREM', P .. 'running', id)
+    redis.call('ZADD', P .. 'delayed', ARGV[7], id)
+    wake()
+    redis.call('INCR', P .. 'nqueued')
+    count('running', 'queued')
+    return 1
+  end
+  err = err .. '; not retried: max capacity reached'
+end
+if ARGV[4] ~= '' then redis.call('HSET', j, 'result', ARGV[4]) end
+if err ~= '' then redis.call('HSET', j, 'error', err) end
+redis.call('HSET', j, 'state', ARGV[3], 'finished_at', ARGV[6])
+redis.call('ZREM', P .. 'running', id)
+count('running', ARGV[3])
+if f[3] and redis.call('GET', P .. 'live:' .. f[3]) == id then redis.call('DEL', P .. 'live:' .. f[3]) end
+return 1
+"""
+
+# ARGV: id token fraction message  ->  1 | 0
+_PROGRESS: Final = """
+local f = redis.call('HMGET', jk(ARGV[1]), 'state', 'version')
+if f[1] ~= 'running' or f[2] ~= ARGV[2] then return 0 end
+redis.call('HSET', jk(ARGV[1]), 'progress', ARGV[3], 'message', ARGV[4])
+return 1
+"""
+
+# ARGV: id now  ->  1 | 0
+_CANCEL: Final = """
+local s = redis.call('HGET', jk(ARGV[1]), 'state')
+if s ~= 'queued' and s ~= 'running' then return 0 end
+finish(ARGV[1], s, 'cancelled', ARGV[2])
+return 1
+"""
+
+# ARGV: now worker, then id token pairs  ->  the ids handed back
+_HAND_BACK: Final = """
+local out = {}
+for i = 3, #ARGV, 2 do
+  local id = ARGV[i]
+  local f = redis.call('HMGET', jk(id), 'state', 'version')
+  if f[1] == 'running' and f[2] == ARGV[i + 1] then
+    redis.call('HINCRBY', jk(id), 'attempts', -1)
+    requeue(id, ARGV[1])
+    table.insert(out, id)
+  end
+end
+redis.call('ZREM', P .. 'workers', ARGV[2])
+redis.call('DEL', P .. 'wnames:' .. ARGV[2])
+return out
+"""
+
+# ARGV: now max_lost unhandled_after  ->  the ids reclaimed or failed
+_RECLAIM: Final = """
+local now, ms = ARGV[1], now_ms()
+local out = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'running', '-inf', ms, 'LIMIT', 0, 1000)) do
+  local lost = redis.call('HINCRBY', jk(id), 'lost', 1)
+  if lost >= tonumber(ARGV[2]) then finish(id, 'running', 'failed', now, 'worker lost') else requeue(id, now) end
+  table.insert(out, id)
+end
+-- queued jobs no live worker handles fail once they waited unhandled_after: a clear error, not a
+-- job that waits forever
+redis.call('ZREMRANGEBYSCORE', P .. 'workers', '-inf', ms)
+local live = redis.call('ZRANGE', P .. 'workers', 0, -1)
+if #live > 0 then
+  local handled, known = {}, {}
+  for _, w in ipairs(live) do
+    for _, n in ipairs(redis.call('SMEMBERS', P .. 'wnames:' .. w)) do handled[n] = true; known[#known + 1] = n end
+  end
+  table.sort(known)
+  for _, n in ipairs(redis.call('SMEMBERS', P .. 'names')) do
+    if not handled[n] then
+      local list = P .. 'ready:' .. n
+      while true do
+        local id = redis.call('LINDEX', list, 0)
+        if not id then break end
+        local f = redis.call('HMGET', jk(id), 'state', 'run_after')
+        if f[1] == 'queued' then
+          if tonumber(f[2]) > tonumber(now) - tonumber(ARGV[3]) then break end
+          finish(id, 'queued', 'failed', now, 'no worker handles jobs named ' .. n .. ' (the live workers handle: '
+            .. table.concat(known, ', ') .. '): register a handler for it on a worker')
+          table.insert(out, id)
+        end
+        redis.call('LPOP', list)
+      end
+    end
+  end
+end
+return out
+"""
+
+
+def _redact(url: str) -> str:
+    """The URL without its password (for messages and repr)."""
+    return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def _f(x: bytes | None) -> float | None:
+    return None if x is None else float(x)
+
+
+def _s(x: bytes | None) -> str | None:
+    return None if x is None else x.decode()
+
+
+def _split_url(url: str) -> tuple[str, dict[str, str]]:
+    """Take this store's own query parameters (prefix, max_payload, ...) out of a redis-py URL."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query)
+    own = {"prefix", "max_payload", "unhandled_after"}
+    mine = {k: v for k, v in query if k in own}
+    rest = urlencode([(k, v) for k, v in query if k not in own])
+    return urlunsplit(parts._replace(query=rest)), mine
+
+
+@final
+class RedisStore:
+    """Jobs in a Redis server, shared by every process that opens it. See :class:`gochan.jobs.store.Store`.
+
+    ``url``: ``redis://[user:password@]host:port/db`` or ``rediss://`` (TLS; redis-py's ``ssl_*``
+    query parameters apply), optionally with ``prefix=``, ``max_payload=`` and ``unhandled_after=``
+    query parameters for this store. ``max_payload``: the largest payload in bytes (JSON text);
+    ``unhandled_after``: seconds after which a queued job that no live worker handles fails;
+    ``reconnect_for``: how long a worker's call (claim, complete, hand back) keeps retrying while
+    Redis is unreachable before giving up (the job's lease then decides).
+
+    Raises StoreUnavailableError at once when the server cannot be reached or refuses the
+    credentials; warns (RuntimeWarning) when its ``maxmemory-policy`` may evict keys.
+    """
+
+    durable = True
+    blocking = True
+
+    def __init__(
+        self,
+        url: str = "redis://127.0.0.1:6379/0",
+        *,
+        prefix: str | None = None,
+        clock: Callable[[], float] | None = None,
+        poll_interval: float = 0.01,
+        max_payload: int | None = None,
+        unhandled_after: float | None = None,
+        reconnect_for: float = 60.0,
+    ) -> None:
+        url, own = _split_url(url)
+        self.url = _redact(url)
+        self.clock: Callable[[], float] = clock or time.time
+        self.poll_interval = poll_interval
+        self.prefix = prefix or own.get("prefix", "{gochan:jobs}:")
+        self.max_payload = max_payload or int(own.get("max_payload", 1 << 20))
+        self.unhandled_after = unhandled_after if unhandled_after is not None else float(
+            own.get("unhandled_after", 60.0)
+        )
+        self.reconnect_for = reconnect_for
+        self._raw_url = url
+        self._r = self._client()
+        self._keys = [self.prefix]
+        self._scripts = {
+            name: self._r.register_script(_LIB + body)
+            for name, body in (
+                ("submit", _SUBMIT), ("claim", _CLAIM), ("renew", _RENEW), ("complete", _COMPLETE),
+                ("progress", _PROGRESS), ("cancel", _CANCEL), ("hand_back", _HAND_BACK), ("reclaim", _RECLAIM),
+            )
+        }  # fmt: skip
+        self._mu = threading.Lock()
+        self._held: dict[str, tuple[int, int]] = {}  # claimed here and not completed: id -> (token, lease ms)
+        self._gone: dict[str, State] = {}  # held jobs the watcher learned were taken away: id -> state now
+        self._worker: str | None = None
+        self._names = ""
+        self._lease_ms = 30_000
+        self._watcher: threading.Thread | None = None
+        self._subscribed = threading.Event()
+        self._dirty = threading.Event()  # set by the watcher: new work was announced
+        self._last_empty: float | None = None  # when (monotonic) the last claim found nothing
+        self._next_due: float | None = None  # the earliest retry's run_after, as the last claim saw it
+        self.idle_recheck = 1.0
+        self._closed = threading.Event()
+        self._check_server()
+
+    def __repr__(self) -> str:
+        return f"RedisStore({self.url!r}, prefix={self.prefix!r})"
+
+    def _client(self) -> redis.Redis:
+        return redis.Redis.from_url(
+            self._raw_url,
+            socket_connect_timeout=2.0,
+            socket_timeout=10.0,
+            retry=RedisRetry(ExponentialBackoff(cap=0.2, base=0.02), 2),
+            retry_on_error=[rexc.ConnectionError, rexc.TimeoutError],
+            health_check_interval=30,
+        )
+
+    def _check_server(self) -> None:
+        """Connect now: a wrong password or an unreachable server is an error at start, not at the
+        first job; a server that may evict keys is a warning."""
+        try:
+            info: dict[str, Any] = self._r.info("memory")  # type: ignore[assignment]  # sync client: a dict
+        except rexc.AuthenticationError as e:
+            raise StoreUnavailableError(
+                f"jobs: Redis at {self.url} refused the credentials ({e}): check the user and password in the URL"
+            ) from None
+        except rexc.ResponseError as e:
+            if "NOAUTH" in str(e) or "NOPERM" in str(e):
+                raise StoreUnavailableError(
+                    f"jobs: Redis at {self.url} requires a password ({e}): give it in the URL,"
+                    " redis://:password@host:port/db"
+                ) from None
+            raise
+        except _DOWN as e:
+            raise self._unavailable(e) from None
+        policy = info.get("maxmemory_policy", "noeviction")
+        if policy != "noeviction":
+            warnings.warn(
+                f"jobs: Redis at {self.url} has maxmemory-policy {policy}: when memory runs out it evicts keys,"
+                " and an evicted job is lost; set maxmemory-policy noeviction (docs/jobs-redis.md)",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+
+    def _unavailable(self, e: BaseException) -> StoreUnavailableError:
+        return StoreUnavailableError(
+            f"jobs: the Redis store at {self.url} is unreachable ({e}); nothing was changed:"
+            " start Redis or check the URL, then try again"
+        )
+
+    def _call(self, script: str, args: list[Any], client: redis.Redis | None = None) -> Any:
+        """Run a script once; StoreUnavailableError when Redis cannot be reached (a client's call)."""
+        try:
+            return self._scripts[script](keys=self._keys, args=args, client=client)
+        except _DOWN as e:
+            raise self._unavailable(e) from None
+
+    def _persist(self, fn: Callable[[], T], default: T) -> T:
+        """Retry ``fn`` with backoff while Redis is unreachable, up to ``reconnect_for`` (a worker's call)."""
+        deadline = time.monotonic() + self.reconnect_for
+        delay = 0.05
+        while True:
+            try:
+                return fn()
+            except StoreUnavailableError:
+                if time.monotonic() >= deadline or self._closed.is_set():
+                    return default
+                time.sleep(delay)
+                delay = min(1.0, delay * 2)
+
+    # -- the store interface ----------------------------------------------------------------------
+
+    def submit(self, rec: JobInfo, capacity: int) -> str | None:
+        payload = rec.payload_json
+        size = len(payload.encode())
+        if size > self.max_payload:
+            raise ValueError(
+                f"jobs: the payload is {size} bytes, over this store's limit of {self.max_payload} bytes:"
+                " store the data elsewhere and pass a reference, or raise max_payload"
+            )
+        try:
+            json.loads(payload)
+        except ValueError as e:
+            raise ValueError(f"jobs: the payload must be JSON text: {e}") from None
+        timeout = "" if rec.timeout is None else repr(rec.timeout)
+        status, *old = self._call(
+            "submit",
+            [rec.id, rec.name, payload, rec.key or "", timeout, rec.retry.encode(), repr(rec.created_at),
+             repr(rec.run_after), capacity],
+        )  # fmt: skip
+        if status == 0:
+            raise QueueFullError
+        if status == -1:
+            raise ValueError(f"jobs: a job with id {rec.id!r} already exists")
+        self._dirty.set()  # this process's own claims must not wait for the notice
+        return old[0].decode() or None
+
+    def claim(
+        self, worker: str, names: Collection[str], limit: int, lease_until: float, now: float
+    ) -> list[ClaimedJob]:
+        if limit <= 0 or not names:
+            return []
+        lease_ms = max(1, round((lease_until - now) * 1000))
+        self._watch(worker, names, lease_ms)
+        if self._nothing_new(now):
+            return []
+        self._dirty.clear()  # a notice arriving from now on counts for the next claim
+        try:
+            due, *flat = self._call("claim", [worker, limit, lease_ms, repr(now), *sorted(names)])
+        except StoreUnavailableError:
+            self._dirty.set()
+            time.sleep(min(0.5, max(self.poll_interval, 0.05)))  # the dispatcher polls again: back off
+            return []
+        self._next_due = float(due) if due else None
+        self._last_empty = None if flat else time.monotonic()
+        out = []
+        for i in range(0, len(flat), 8):
+            job_id, name, payload, key, timeout, retry, attempts, version = flat[i : i + 8]
+            c = ClaimedJob(
+                job_id.decode(), name.decode(), payload.decode(), key.decode() or None,
+                float(timeout) if timeout else None, Retry.decode(retry.decode()), int(attempts), int(version),
+            )  # fmt: skip
+            out.append(c)
+        with self._mu:
+            for c in out:
+                self._held[c.id] = (c.token, lease_ms)
+        return out
+
+    def _nothing_new(self, now: float) -> bool:
+        """True when the last claim found nothing and nothing can have changed since: no notice of new
+        work (pub/sub), no retry due, and less than ``idle_recheck`` seconds passed (in case a notice
+        was lost). Spares an idle node a round trip per poll."""
+        if self._last_empty is None or self._dirty.is_set() or not self._subscribed.is_set():
+            return False
+        if self._next_due is not None and now >= self._next_due:
+            return False
+        return time.monotonic() - self._last_empty < self.idle_recheck
+
+    def renew(self, worker: str, tokens: Mapping[str, int], lease_until: float | None) -> dict[str, State]:
+        with self._mu:
+            gone = {i: self._gone.pop(i) for i in tokens if i in self._gone}
+        if lease_until is not None and tokens:
+            with self._mu:
+                triples = [(i, t, self._held.get(i, (t, self._lease_ms))[1]) for i, t in tokens.items()]
+            try:
+                gone.update(self._renew(triples, self._r))
+            except StoreUnavailableError:
+                pass  # the watcher keeps trying; the lease decides
+        with self._mu:
+            for i in gone:
+                self._held.pop(i, None)
+        return gone
+
+    def _renew(self, triples: list[tuple[str, int, int]], client: redis.Redis) -> dict[str, State]:
+        reg = [self._worker or "", self._names, self._lease_ms * 3]
+        flat = self._call("renew", ["1", *reg, *[x for t in triples for x in t]], client)
+        return {flat[i].decode(): State(flat[i + 1].decode()) for i in range(0, len(flat), 2)}
+
+    def complete(self, job_id: str, token: int, outcome: Outcome, now: float) -> bool:
+        with self._mu:
+            self._held.pop(job_id, None)
+            self._gone.pop(job_id, None)
+        args = [
+            job_id, token, str(outcome.state), outcome.result_json or "", outcome.error or "", repr(now),
+            "" if outcome.retry_at is None else repr(outcome.retry_at), outcome.capacity,
+        ]  # fmt: skip
+        if outcome.retry_at is not None:
+            self._dirty.set()  # the retry is due at retry_at: the next claim must look
+        return bool(self._persist(lambda: self._call("complete", args), 0))
+
+    def progress(self, job_id: str, token: int, fraction: float, message: str) -> bool:
+        try:
+            return bool(self._call("progress", [job_id, token, repr(fraction), message]))
+        except StoreUnavailableError:
+            return False
+
+    def cancel(self, job_id: str, now: float) -> bool:
+        return bool(self._call("cancel", [job_id, repr(now)]))
+
+    def hand_back(self, worker: str, tokens: Mapping[str, int], now: float) -> list[str]:
+        with self._mu:
+            for i in tokens:
+                self._held.pop(i, None)
+        args = [repr(now), worker, *[x for i, t in tokens.items() for x in (i, t)]]
+        back: list[bytes] = self._persist(lambda: self._call("hand_back", args), [])
+        self._dirty.set()
+        return [b.decode() for b in back]
+
+    def reclaim(self, now: float) -> list[str]:
+        try:
+            ids = self._call("reclaim", [repr(now), MAX_LOST, repr(self.unhandled_after)])
+        except StoreUnavailableError:
+            return []
+        if ids:
+            self._dirty.set()
+        return [b.decode() for b in ids]
+
+    # -- reads --------------------------------------------------------------------------------------
+
+    def _infos(self, ids: list[bytes]) -> list[JobInfo | None]:
+        try:
+            pipe = self._r.pipeline(transaction=False)
+            for i in ids:
+                pipe.hmget(self.prefix + "job:" + i.decode(), list(_FIELDS))
+            rows = pipe.execute()
+        except _DOWN as e:
+            raise self._unavailable(e) from None
+        return [None if r[0] is None else self._info(i.decode(), r) for i, r in zip(ids, rows, strict=True)]
+
+    @staticmethod
+    def _info(job_id: str, r: list[bytes | None]) -> JobInfo:
+        (name, payload, state, key, timeout, retry, attempts, version, worker, created, started, finished,
+         run_after, result, error, progress, message) = r  # fmt: skip
+        assert name is not None and payload is not None and state is not None and retry is not None
+        return JobInfo(
+            job_id, name.decode(), payload.decode(), State(state.decode()), _s(key), _f(timeout),
+            Retry.decode(retry.decode()), int(attempts or 0), int(version or 0), _s(worker), _f(created) or 0.0,
+            _f(started), _f(finished), _f(run_after) or 0.0, _s(result), _s(error), _f(progress), _s(message),
+        )  # fmt: skip
+
+    def get(self, job_id: str) -> JobInfo | None:
+        return self._infos([job_id.encode()])[0]
+
+    def list(self, state: State | None = None, key: str | None = None, limit: int = 1000) -> list[JobInfo]:
+        out: list[JobInfo] = []
+        start, chunk = 0, 500
+        while len(out) < limit:
+            try:
+                ids: list[bytes] = self._r.zrange(self.prefix + "all", start, start + chunk - 1)  # type: ignore[assignment]  # sync client
+            except _DOWN as e:
+                raise self._unavailable(e) from None
+            if not ids:
+                break
+            for info in self._infos(ids):
+                if info is not None and (state is None or info.state is state) and (key is None or info.key == key):
+                    out.append(info)
+            start += chunk
+        return out[:limit]
+
+    def counts(self) -> dict[State, int]:
+        try:
+            raw: dict[bytes, bytes] = self._r.hgetall(self.prefix + "counts")  # type: ignore[assignment]  # sync client
+        except _DOWN as e:
+            raise self._unavailable(e) from None
+        out = dict.fromkeys(State, 0)
+        for s, n in raw.items():
+            out[State(s.decode())] = int(n)
+        return out
+
+    def close(self) -> None:
+        self._closed.set()
+        if self._watcher is not None and self._watcher is not threading.current_thread():
+            self._watcher.join(5.0)
+        self._r.close()
+
+    # -- the watcher: leases and cancels on an OS thread of their own -------------------------------
+
+    def _watch(self, worker: str, names: Collection[str], lease_ms: int) -> None:
+        """Start the watcher at the first claim (a store that only submits needs none)."""
+        self._worker, self._names, self._lease_ms = worker, ",".join(sorted(names)), lease_ms
+        if self._watcher is None:
+            self._watcher = threading.Thread(
+                target=self._watcher_loop, args=(weakref.ref(self),), name="gochan-jobs-redis-watcher", daemon=True
+            )
+            self._watcher.start()
+            self._subscribed.wait(2.0)  # a cancel published from now on reaches us at once
+
+    @staticmethod
+    def _watcher_loop(ref: weakref.ReferenceType[RedisStore]) -> None:
+        """Renew the held leases every min(lease/3, 1 s) and hear cancels, until close() (or until the
+        store is garbage).
+
+        Runs on its own OS thread with its own connections: a handler that never yields cannot
+        starve it. Touches only the store's lock-guarded dicts and events, never gochan objects;
+        holds the store only between waits, so an unclosed store can still be collected."""
+        store = ref()
+        assert store is not None
+        client, closed, channel = store._client(), store._closed, store.prefix + "events"
+        del store
+        pubsub = None
+        next_beat = 0.0
+        backoff = 0.05
+        try:
+            while not closed.is_set():
+                try:
+                    if pubsub is None:
+                        pubsub = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]  # untyped in redis-py
+                        pubsub.subscribe(channel)
+                        next_beat = 0.0  # messages may have been missed: check the records now
+                    wait = max(0.0, min(next_beat - time.monotonic(), 0.25))
+                    msg = pubsub.get_message(timeout=wait)
+                    store = ref()
+                    if store is None:
+                        return
+                    store._subscribed.set()
+                    if msg is not None and msg["type"] == "message":
+                        state, _, job_id = msg["data"].decode().partition(" ")
+                        if state == "work":
+                            store._dirty.set()
+                        else:
+                            store._note_gone({job_id: State(state)})
+                    if time.monotonic() >= next_beat:
+                        store._beat(client)
+                        next_beat = time.monotonic() + min(store._lease_ms / 3000, 1.0)
+                    del store
+                    backoff = 0.05
+                except (*_DOWN, StoreUnavailableError):
+                    store = ref()
+                    if store is not None:
+                        store._subscribed.clear()
+                        store._dirty.set()
+                    del store
+                    if pubsub is not None:
+                        pubsub.close()
+                        pubsub = None
+                    closed.wait(backoff)
+                    backoff = min(1.0, backoff * 2)
+        finally:
+            if pubsub is not None:
+                pubsub.close()
+            client.close()
+
+    def _beat(self, client: redis.Redis) -> None:
+        with self._mu:
+            triples = [(i, t, ms) for i, (t, ms) in self._held.items()]
+        if triples or self._worker:
+            self._note_gone(self._renew(triples, client))
+
+    def _note_gone(self, gone: Mapping[str, State]) -> None:
+        with self._mu:
+            for job_id, state in gone.items():
+                if job_id in self._held:
+                    self._gone[job_id] = state
