@@ -6,7 +6,7 @@ in an ordinary program, the virtual clock inside a ``gochan.testing`` bubble (wh
 channel is the time the tick was *due* on that clock, as Go sends ``Now()`` minus how late the
 send is; on virtual time it is exact.
 
-Design. Every timer is an entry in the scheduler's timer heap (``s.timers``, Go's per-P heap):
+Design. Every timer is an entry in the scheduler's timer heap (``s.add_timer``, Go's per-P heap):
 stopping one only marks it dead, so the usual timeout that never fires costs O(1) to cancel and
 the heap compacts itself. A callback runs in scheduler context and never blocks: a channel timer
 does a non-blocking send into its channel (Go's ``sendTime``), an ``after_func`` timer starts a
@@ -46,9 +46,7 @@ from types import CodeType
 from typing import Final, final
 
 from ._chan import Chan, RecvChan
-from ._runtime import Scheduler, current_scheduler
-from ._runtime._sched import _tls
-from ._runtime._timers import RTimer
+from ._runtime import RTimer, Scheduler, current_scheduler, tls
 
 __all__ = [
     "Ticker",
@@ -110,17 +108,17 @@ def now() -> float:
     clock, which starts at 946684800.0 (midnight UTC 2000-01-01) and stands still while any
     goroutine can run. Only differences between two values are meaningful outside a bubble.
     """
-    return (_tls.sched or current_scheduler()).clock()
+    return (tls.sched or current_scheduler()).clock()
 
 
 def since(t: float) -> float:
     """Seconds elapsed since scheduler-clock time ``t`` (Go: ``time.Since(t)``)."""
-    return (_tls.sched or current_scheduler()).clock() - t
+    return (tls.sched or current_scheduler()).clock() - t
 
 
 def until(t: float) -> float:
     """Seconds until scheduler-clock time ``t`` (Go: ``time.Until(t)``); negative once passed."""
-    return t - (_tls.sched or current_scheduler()).clock()
+    return t - (tls.sched or current_scheduler()).clock()
 
 
 def sleep(d: float) -> None:
@@ -132,7 +130,7 @@ def sleep(d: float) -> None:
     """
     d = seconds_arg("sleep", "duration", d)
     if d > 0:
-        s = _tls.sched or current_scheduler()
+        s = tls.sched or current_scheduler()
         s.sleep_until(_when(s, d))
 
 
@@ -170,13 +168,12 @@ def _collected(f: weakref.ref[_TimerChan]) -> None:
 
 def _sched() -> tuple[Scheduler, list[RTimer]]:
     """The current scheduler and its timer heap's orphan list (the heap stops them on its next add)."""
-    s = _tls.sched or current_scheduler()
-    return s, s.timers.orphans
+    s = tls.sched or current_scheduler()
+    return s, s.timer_orphans
 
 
-def _send_time(arg: object) -> None:
+def _send_time(f: _Fire) -> None:
     """A channel timer fired: non-blocking send of its due time (Go's ``sendTime``)."""
-    f: _Fire = arg  # type: ignore[assignment]  # the _Fire this callback was armed with
     rt = f.rt
     f.rt = None
     ch = f()
@@ -184,9 +181,8 @@ def _send_time(arg: object) -> None:
         ch.try_send(rt.when)
 
 
-def _send_tick(arg: object) -> None:
+def _send_tick(f: _Fire) -> None:
     """A ticker fired: non-blocking send of its due time, then re-arm on the original schedule."""
-    f: _Fire = arg  # type: ignore[assignment]  # the _Fire this callback was armed with
     rt = f.rt
     ch = f()
     if ch is None or rt is None:  # nobody can receive any more: let the ticker go (Go 1.23)
@@ -202,18 +198,13 @@ def _send_tick(arg: object) -> None:
         n += 1
         nxt = f.start + n * period
     f.n = n
-    f.sched.timers.arm(rt, nxt)
+    f.sched.reset_timer(rt, nxt)
 
 
-def _go_func(arg: object) -> None:
+def _go_func(arg: tuple[Scheduler, Callable[[], object], tuple[CodeType, int], int]) -> None:
     """An after_func timer fired: start ``fn`` in its own goroutine (Go's ``goFunc``)."""
-    s: Scheduler
-    fn: Callable[[], object]
-    where: tuple[CodeType, int]
-    goid: int
-    s, fn, where, goid = arg  # type: ignore[misc]  # the tuple after_func armed the timer with
-    g = s.spawn(fn, (), {}, 0, where)
-    g.cr_goid = goid  # created by the after_func call, in the goroutine that made it
+    s, fn, where, goid = arg
+    s.spawn(fn, (), {}, 0, where, goid=goid)  # created by the after_func call, in the goroutine that made it
 
 
 def _drain(ch: Chan[float] | None) -> bool:
@@ -260,7 +251,7 @@ class Timer:
         happened, as far as the program can tell). For an ``after_func`` timer, False means the
         function has already been started in its own goroutine; ``stop`` does not wait for it.
         """
-        pending = self._s.timers.stop(self._rt)
+        pending = self._s.stop_timer(self._rt)
         if self._fire is not None:
             self._fire.rt = None
         if _drain(self._ch):
@@ -277,23 +268,23 @@ class Timer:
         d = seconds_arg("Timer.reset", "duration", d)  # before stopping: a refused reset changes nothing
         s = self._s
         rt = self._rt
-        pending = s.timers.stop(rt)
+        pending = s.stop_timer(rt)
         if _drain(self._ch):
             pending = True
         if self._fire is not None:
             self._fire.rt = rt
-        s.timers.arm(rt, _when(s, d))
+        s.reset_timer(rt, _when(s, d))
         return pending
 
 
 def _timer_chan(
-    s: Scheduler, garbage: list[RTimer], d: float, fn: Callable[[object], None]
+    s: Scheduler, garbage: list[RTimer], d: float, fn: Callable[[_Fire], None]
 ) -> tuple[_TimerChan, _Fire, RTimer]:
     """A channel timer's parts, armed: its channel, the weak link the heap holds, its RTimer."""
     ch: Chan[float] = Chan(1, zero=0.0)
     f = _Fire(ch, _collected)
     f.garbage = garbage
-    f.rt = rt = s.timers.add(_when(s, d), fn, f)
+    f.rt = rt = s.add_timer(_when(s, d), fn, f)
     return ch, f, rt
 
 
@@ -335,7 +326,7 @@ def after_func(d: float, fn: Callable[[], object]) -> Timer:
     t.c = Chan(0, zero=0.0)
     t._ch = None
     t._fire = None
-    t._rt = s.timers.add(_when(s, d), _go_func, (s, fn, (f.f_code, f.f_lineno), s.current.id))
+    t._rt = s.add_timer(_when(s, d), _go_func, (s, fn, (f.f_code, f.f_lineno), s.current.id))
     return t
 
 
@@ -368,7 +359,7 @@ class Ticker:
 
     def stop(self) -> None:
         """Turn the ticker off: no more ticks, and no tick from before the call is received (Go 1.23)."""
-        self._s.timers.stop(self._rt)
+        self._s.stop_timer(self._rt)
         self._fire.rt = None
         _drain(self._ch)
 
@@ -380,17 +371,18 @@ class Ticker:
         d = seconds_arg("Ticker.reset", "interval", d)
         if not d > 0:
             raise ValueError(_RESET_NONPOSITIVE)
-        self._s.timers.stop(self._rt)
+        self._s.stop_timer(self._rt)
         _drain(self._ch)
-        _arm_ticker(self._s, self._fire, self._rt, d)
+        self._s.reset_timer(self._rt, _schedule(self._s, self._fire, self._rt, d))
 
 
-def _arm_ticker(s: Scheduler, f: _Fire, rt: RTimer, d: float) -> None:
+def _schedule(s: Scheduler, f: _Fire, rt: RTimer | None, d: float) -> float:
+    """Start a ticker's schedule with period ``d`` now; return its first tick's due time."""
     f.period = d if d < MAX_DURATION else MAX_DURATION
     f.start = _when(s, d)
     f.n = 0
     f.rt = rt
-    s.timers.arm(rt, f.start)
+    return f.start
 
 
 def new_ticker(d: float) -> Ticker:
@@ -410,11 +402,7 @@ def new_ticker(d: float) -> Ticker:
     t._fire = f = _Fire(ch, _collected)
     f.garbage = garbage
     f.sched = s
-    t._rt = rt = RTimer()
-    rt.fn = _send_tick
-    rt.arg = f
-    rt.pending = False
-    _arm_ticker(s, f, rt, d)
+    t._rt = f.rt = s.add_timer(_schedule(s, f, None, d), _send_tick, f)
     return t
 
 

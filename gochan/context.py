@@ -87,8 +87,7 @@ from types import CodeType, TracebackType
 from typing import Final, Generic, NamedTuple, Protocol, Self, TypeVar, final
 
 from ._chan import Chan, RecvChan
-from ._runtime import current_scheduler
-from ._runtime._timers import RTimer
+from ._runtime import RTimer, Scheduler, current_scheduler
 from ._select import recv, select
 from ._time import seconds_arg
 from .errors import CanceledError, DeadlineExceededError
@@ -365,14 +364,15 @@ class _CancelCtx(Context):
 class _TimerCtx(_CancelCtx):
     """A cancellable context with its own deadline and a runtime timer (Go's ``timerCtx``)."""
 
-    __slots__ = ("_timer", "_timers", "_deadline_cause")
+    __slots__ = ("_timer", "_sched", "_deadline_cause")
 
-    _timer: RTimer | None
+    _timer: RTimer | None  # armed by _with_deadline; None once stopped or fired
+    _sched: Scheduler  # whose timer heap holds _timer
 
     def __init__(self, parent: Context, when: float, cause: BaseException | None) -> None:
         super().__init__(parent, when)
         self._timer = None  # armed by with_deadline_cause; stopped by _canceled
-        self._timers = current_scheduler().timers
+        self._sched = current_scheduler()
         self._deadline_cause = cause
 
     def _label(self) -> str:
@@ -381,7 +381,7 @@ class _TimerCtx(_CancelCtx):
     def _canceled(self) -> None:
         super()._canceled()
         if self._timer is not None:
-            self._timers.stop(self._timer)
+            self._sched.stop_timer(self._timer)
             self._timer = None
 
     def _fire(self) -> None:
@@ -390,9 +390,8 @@ class _TimerCtx(_CancelCtx):
         self._cancel(True, DEADLINE_EXCEEDED, self._deadline_cause)
 
 
-def _expire(arg: object) -> None:
-    assert isinstance(arg, _TimerCtx)
-    arg._fire()
+def _expire(c: _TimerCtx) -> None:
+    c._fire()
 
 
 @final
@@ -419,9 +418,8 @@ class _AfterFuncCtx(_CancelCtx):
         self._fn = None
         if not self._ran and fn is not None:
             self._ran = True
-            s = current_scheduler()
-            g = s.spawn(fn, (), {}, 0, where=self._where)  # may run in scheduler context (a timer)
-            g.cr_goid = self._goid
+            # may run in scheduler context (a timer): created by the after_func call, in its goroutine
+            current_scheduler().spawn(fn, (), {}, 0, self._where, goid=self._goid)
 
     def stop(self) -> bool:
         if self._ran:
@@ -654,7 +652,7 @@ def _with_deadline(parent: Context, when: float, cause: BaseException | None) ->
     if when <= s.clock():
         c._cancel(True, DEADLINE_EXCEEDED, cause)  # already passed
     elif c._err is None and when != math.inf:  # +inf never passes: a timer there would drag a bubble's clock to inf
-        c._timer = s.timers.add(when, _expire, c)
+        c._timer = s.add_timer(when, _expire, c)
     return Cancelable(c, c.cancel)
 
 

@@ -39,8 +39,7 @@ from typing import Final, TypeVarTuple, final
 
 from . import context
 from ._chan import Chan
-from ._runtime import check_call, current_scheduler
-from ._runtime._sched import describe_creation
+from ._runtime import check_call, current_scheduler, describe_creation
 from .errors import SyncError
 from .sync import WaitGroup
 

@@ -31,6 +31,9 @@ from typing import Final, final
 
 __all__ = [
     "ALL_ASLEEP",
+    "CLOSE_CLOSED",
+    "SEND_CLOSED",
+    "SIZE_OUT_OF_RANGE",
     "CanceledError",
     "ClosedChannelError",
     "DeadlineExceededError",
@@ -42,7 +45,11 @@ __all__ = [
 ]
 
 
+# Go's texts, spelt once: a test that pins one imports it from here.
 ALL_ASLEEP: Final = "all goroutines are asleep - deadlock!"  # Go's fatal error text for a deadlock
+SEND_CLOSED: Final = "send on closed channel"  # ClosedChannelError: a send on a closed channel
+CLOSE_CLOSED: Final = "close of closed channel"  # ClosedChannelError: close of a closed channel
+SIZE_OUT_OF_RANGE: Final = "makechan: size out of range"  # ValueError: a capacity above Go's limit
 
 
 class GochanError(Exception):

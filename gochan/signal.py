@@ -43,9 +43,10 @@ Python specifics:
 # The handler reads ``_handled[sig]``, a tuple that the API replaces, never mutates, so the
 # handler always sees a consistent set even when it interrupts ``notify`` or ``stop``.
 #
-# A subscription counts as one outside event source in its scheduler's ``outstanding`` (as to_thread
-# work does): a goroutine waiting for a signal is waiting, not deadlocked. Go gets the same effect
-# from its signal-receiving thread.
+# A subscription is a durable hold on its scheduler (``s.hold(durable=True)``): a goroutine waiting
+# for a signal is waiting, not deadlocked (Go gets that from its signal-receiving thread), but it
+# is durably blocked, as in Go's synctest: a bubble's clock still jumps to its next timer. (A
+# to_thread call, by contrast, is real work under way: the clock stands still while it runs.)
 #
 # A signal the kernel hands to another thread (``pthread_kill``, or the main thread had it pending)
 # does not interrupt the main thread's idle wait; the runtime's poller therefore makes its wake-up
@@ -56,7 +57,7 @@ Python specifics:
 #   sig in _handled        iff  our handler is installed for sig, and then _prev[sig] is what it replaced
 #   sig in _orig           iff  sig in _handled or sig in _ignoring: gochan's change is in effect
 #   sub in _handled[sig]   iff  sub.active and sig in sub.sigs
-#   sub.active             iff  _subs[sub.ch] is sub; an active sub is one unit of sub.sched.outstanding
+#   sub.active             iff  _subs[sub.ch] is sub; an active sub is one durable hold on sub.sched
 #                               (until its scheduler closes; _purge then drops it)
 
 from __future__ import annotations
@@ -72,11 +73,10 @@ from typing import TYPE_CHECKING, Final, TypeAlias, final
 
 from . import context
 from ._chan import Chan
-from ._runtime import current_scheduler
-from ._runtime._sched import _tls
+from ._runtime import current_scheduler, tls
 from ._select import recv, select
 from .context import Cancelable, CancelFunc, Context
-from .errors import ClosedChannelError
+from .errors import SEND_CLOSED, ClosedChannelError
 
 if TYPE_CHECKING:
     from ._chan import SendChan
@@ -141,10 +141,9 @@ def notify(ch: SendChan[Signals], *signums: int) -> None:
         _purge()
         sub = _subs.get(ch)
         if sub is None:
-            s = _tls.sched or current_scheduler()
-            s.get_poller()  # the wake-up socket must exist before the handler can use it
+            s = tls.sched or current_scheduler()
+            s.hold(durable=True)  # also makes the wake-up socket, before the handler can use it
             sub = _subs[ch] = _Sub(ch, s, (caller.f_code, caller.f_lineno))
-            s.outstanding += 1
         for sig in sorted(sigs - sub.sigs):
             sub.sigs |= {sig}
             _attach(sub, sig)
@@ -260,7 +259,7 @@ def _deliver(sub: _Sub, signum: int) -> None:
 
 
 def _process_closed(sig: Signals) -> None:
-    err = ClosedChannelError("send on closed channel")
+    err = ClosedChannelError(SEND_CLOSED)
     err.add_note(f"delivering {sig.name}: a channel given to signal.notify was closed without signal.stop(ch)")
     raise err
 
@@ -316,7 +315,7 @@ def _drop(sub: _Sub) -> None:
     sub.active = False
     del _subs[sub.ch]
     if not sub.sched.closed:
-        sub.sched.outstanding -= 1
+        sub.sched.release(durable=True)
     for sig in sub.sigs:
         _detach(sub, sig)
 

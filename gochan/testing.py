@@ -20,12 +20,15 @@ Rules, as in Go (``synctest.Test``/``synctest.Run``):
 
 "Durably blocked" means parked on anything gochan provides (channels, select, sleep and timers,
 sync primitives — Go excludes ``sync.Mutex``, but here only a goroutine of the bubble can unlock
-it). A goroutine waiting for something outside the scheduler (``to_thread``, a socket, a thread
-bridge) is not durably blocked: while one does, time does not advance and ``wait`` does not return.
+it), and on a channel that ``gochan.signal.notify`` relays to (a signal may come, or never: as in
+Go, time still advances, and with no timer left the bubble waits for the signal rather than
+reporting deadlock). A goroutine waiting for something outside the scheduler that is under way
+(``to_thread``, a socket, a thread bridge) is not durably blocked: while one does, time does not
+advance and ``wait`` does not return.
 
 Design: the runtime does the work. A bubble is ``Scheduler(seed, virtual=True)``; its idle step
-advances the virtual clock instead of sleeping, and readies ``s.syncwaiter`` (before advancing
-time) once nothing else can run. Wait reasons in dumps: "synctest.Wait".
+advances the virtual clock instead of sleeping, and readies the goroutine in ``wait`` (before
+advancing time) once nothing else can run. Wait reasons in dumps: "synctest.Wait".
 """
 
 from __future__ import annotations
@@ -34,8 +37,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, Final, ParamSpec, TypeVar, overload
 
-from ._runtime import Scheduler, current_scheduler, run_in
-from ._runtime._sched import _tls
+from ._runtime import Scheduler, current_scheduler, run_in, tls
 from .errors import ALL_ASLEEP, DeadlockError, SyncError
 
 __all__ = ["run", "synctest", "wait"]
@@ -62,7 +64,7 @@ def run(fn: Callable[..., T], /, *args: Any, seed: int | None = None, **kwargs: 
 
 
 def _run(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], seed: int | None) -> T:
-    cur = _tls.sched
+    cur = tls.sched
     if cur is not None and cur.virtual:
         raise SyncError(_NESTED)
     s = Scheduler(seed, virtual=True)
@@ -94,15 +96,14 @@ def _raised_by(e: BaseException, s: Scheduler) -> bool:
 
 def _await_exit(s: Scheduler) -> None:
     """Main has returned: wait, on stopped time, until every other goroutine has exited."""
-    while len(s.allg) > 1:
-        other = s.syncwaiter  # a goroutine in wait(): main takes its place, then hands over
-        s.syncwaiter = None
-        _park_waiter(s)
+    while s.num_goroutine() > 1:
+        other = s.take_sync_waiter()  # a goroutine in wait(): main takes its place, then hands over
+        s.sync_wait()
         if other is not None:
             s.ready(other)  # every goroutine but it is durably blocked (main is exiting)
             s.gosched()  # let it run until it blocks again, maybe in wait(): the slot is its
             continue
-        if len(s.allg) > 1:
+        if s.num_goroutine() > 1:
             raise DeadlockError(EXITED_DEADLOCK, s.dump())
 
 
@@ -113,23 +114,12 @@ def wait() -> None:
     Raises SyncError("goroutine is not in a bubble") outside a bubble and SyncError("wait
     already in progress") while another goroutine is waiting.
     """
-    s = _tls.sched or current_scheduler()
+    s = tls.sched or current_scheduler()
     if not s.virtual:
         raise SyncError(_NOT_IN_BUBBLE)
-    if s.syncwaiter is not None:
+    if s.sync_waiting():
         raise SyncError(_WAIT_IN_PROGRESS)
-    _park_waiter(s)
-
-
-def _park_waiter(s: Scheduler) -> None:
-    """Publish the current goroutine as the bubble's waiter and park; undo if park raises."""
-    g = s.syncwaiter = s.current
-    try:
-        s.park("synctest.Wait")
-    except BaseException:
-        if s.syncwaiter is g:
-            s.syncwaiter = None
-        raise
+    s.sync_wait()
 
 
 @overload

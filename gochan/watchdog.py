@@ -50,8 +50,7 @@ from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Final, final
 
-from ._runtime import current_scheduler, get_switch_trace, goroutine_block, set_switch_trace
-from ._runtime._sched import _tls
+from ._runtime import current_scheduler, get_switch_trace, set_switch_trace, tls
 
 if TYPE_CHECKING:
     from ._runtime import G, Scheduler
@@ -72,7 +71,7 @@ def watchdog(threshold: float = 0.1, report: Callable[[str], object] | None = No
     """
     if not threshold > 0:
         raise ValueError(f"watchdog: threshold must be positive, got {threshold}")
-    return Watchdog(_tls.sched or current_scheduler(), threshold, report or _log)
+    return Watchdog(tls.sched or current_scheduler(), threshold, report or _log)
 
 
 def _log(text: str) -> None:
@@ -189,7 +188,7 @@ class Watchdog:
             f"(threshold {self.threshold}s); no other goroutine on its thread can run meanwhile. "
             "Run blocking calls with gochan.to_thread; call gosched() in long loops.",
             "",
-            goroutine_block(s, g, frame, state="running"),
+            s.goroutine_block(g, frame, state="running"),
         ]
         return "\n".join(lines) + "\n"
 

@@ -22,8 +22,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 
-from gochan._runtime import Scheduler, current_scheduler
-from gochan._runtime._sched import _tls
+from gochan._runtime import Scheduler, current_scheduler, tls
 
 EXPLORE_SCALE = 20
 
@@ -43,8 +42,8 @@ def implicit_scheduler() -> Iterator[Scheduler]:
     Outside ``run()`` the test's own greenlet is the main goroutine of a per-thread scheduler that
     outlives the test; goroutines a test leaves blocked there would leak into the next test.
     """
-    prev = _tls.sched
-    _tls.sched = None
+    prev = tls.sched
+    tls.sched = None
     s = current_scheduler()
     try:
         yield s
@@ -52,4 +51,4 @@ def implicit_scheduler() -> Iterator[Scheduler]:
         try:
             s.close()
         finally:
-            _tls.sched = prev
+            tls.sched = prev

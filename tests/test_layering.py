@@ -79,3 +79,78 @@ def test_only_the_runtime_imports_greenlet() -> None:
     outside = {u for u in users if not u.startswith("_runtime")}
     assert "_runtime/_sched.py" in users
     assert outside == set()
+
+
+# -- the runtime's door -------------------------------------------------------------------------------
+
+ROOT = PKG.parent
+RUNTIME = PKG / "_runtime"
+
+# Scheduler attributes only the runtime may touch (everything else reaches them through the door's
+# operations: hold/release, add_timer, sync_wait, num_goroutine, ...). Listed by name, since an AST
+# cannot tell a Scheduler from another object; the generic names below are left out of the check
+# because other objects have attributes so named (Chan.close, a server's main, ...).
+SCHEDULER_INTERNALS = frozenset(
+    {
+        "runq", "runnext", "handoffs", "allg", "gfree", "starter", "nextid", "vnow", "vclock",
+        "timers", "poller", "get_poller", "ticks", "outstanding", "listening", "syncwaiter", "inrun",
+        "used_threads", "atclose",
+    }
+)  # fmt: skip
+GENERIC_NAMES = frozenset({"close", "main", "free", "panic", "tid", "rng"})
+
+
+def scheduler_attributes() -> set[str]:
+    from gochan._runtime import Scheduler
+
+    names = set(Scheduler.__slots__) | {n for n in vars(Scheduler) if not n.startswith("__")}
+    return {n for n in names if not n.startswith("_")}
+
+
+def test_every_scheduler_attribute_is_either_in_the_door_or_internal() -> None:
+    from gochan._runtime import SCHEDULER_DOOR
+
+    unclassified = scheduler_attributes() - SCHEDULER_DOOR - SCHEDULER_INTERNALS - GENERIC_NAMES
+    assert unclassified == set(), "add each new Scheduler attribute to SCHEDULER_DOOR or SCHEDULER_INTERNALS"
+    assert scheduler_attributes() >= SCHEDULER_DOOR, "SCHEDULER_DOOR names an attribute Scheduler lacks"
+
+
+def outside_files() -> list[Path]:
+    """Every Python file of the project outside the runtime package."""
+    dirs = [PKG, ROOT / "tests", ROOT / "benchmarks", ROOT / "examples"]
+    return [p for d in dirs if d.exists() for p in d.rglob("*.py") if RUNTIME not in p.parents]
+
+
+def private_runtime_imports(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        names: list[str] = []
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module:
+                names = [node.module]
+            elif node.level > 0:  # relative, inside gochan/: resolve against the file's package
+                pkg = list(path.relative_to(PKG.parent).with_suffix("").parts[: -node.level])
+                names = [".".join([*pkg, *([node.module] if node.module else [])])]
+            names += [f"{names[0]}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        found += [n for n in names if n.startswith("gochan._runtime._")]
+    return found
+
+
+def test_nothing_outside_the_runtime_imports_its_private_modules() -> None:
+    bad = {str(p.relative_to(ROOT)): private_runtime_imports(p) for p in outside_files()}
+    assert {k: v for k, v in bad.items() if v} == {}
+
+
+def test_nothing_outside_the_runtime_uses_scheduler_internals() -> None:
+    bad = {}
+    for path in PKG.rglob("*.py"):
+        if RUNTIME in path.parents:
+            continue
+        used = {
+            n.attr for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Attribute)
+        } & SCHEDULER_INTERNALS
+        if used:
+            bad[str(path.relative_to(PKG))] = sorted(used)
+    assert bad == {}

@@ -68,3 +68,18 @@ def test_errors_form_the_documented_hierarchy() -> None:
     assert issubclass(gochan.DeadlineExceededError, gochan.GochanError)
     assert issubclass(gochan.DeadlineExceededError, TimeoutError)
     assert issubclass(gochan.IOTimeoutError, TimeoutError)
+
+
+SUBMODULE_ALL = {
+    "gochan.sync": {"Cond", "Locker", "Mutex", "Once", "RWMutex", "WaitGroup", "once_func", "once_value"},
+    "gochan.semaphore": {"Semaphore"},
+}
+
+
+def test_sync_and_semaphore_export_exactly_their_names() -> None:
+    import importlib
+
+    for name, expected in SUBMODULE_ALL.items():
+        mod = importlib.import_module(name)
+        assert set(mod.__all__) == expected, name
+        assert all(hasattr(mod, n) for n in mod.__all__), name

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from ._g import G
     from ._sched import Scheduler
 
-__all__ = ["dump_all", "goroutine_block"]
+# This module imports nothing of the scheduler's at run time (the scheduler imports it): where
+# main's stack ends, the code of ``run_in``, is passed in as ``bottom``.
+__all__ = ["describe_creation", "dump_all", "goroutine_block"]
 
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _MAX_FRAMES = 100  # Go elides frames past 100
@@ -78,7 +80,7 @@ def _header(s: Scheduler, g: G) -> str:
     return f"goroutine {g.id} [{state}]:"
 
 
-def _stack(s: Scheduler, g: G, frame: FrameType | None) -> list[str]:
+def _stack(s: Scheduler, g: G, frame: FrameType | None, bottom: CodeType | None) -> list[str]:
     if frame is None and g is s.current:
         frame = sys._getframe(2)
     elif frame is None and g.glet is not None:
@@ -89,27 +91,38 @@ def _stack(s: Scheduler, g: G, frame: FrameType | None) -> list[str]:
         if code is None:
             return [f"{getattr(fn, '__qualname__', repr(fn))}(...)"]
         return [f"{_module_of(code)}.{code.co_qualname}(...)", f"\t{code.co_filename}:{code.co_firstlineno}"]
-    from ._sched import run_in
-
-    return _frame_lines(frame, run_in.__code__ if g is s.main else None)
+    return _frame_lines(frame, bottom if g is s.main else None)
 
 
-def goroutine_block(s: Scheduler, g: G, frame: FrameType | None = None, state: str | None = None) -> str:
+def goroutine_block(
+    s: Scheduler, g: G, bottom: CodeType | None, frame: FrameType | None = None, state: str | None = None
+) -> str:
     """One goroutine's block of a dump: header, stack, ``created by``.
 
-    ``frame`` overrides where the stack starts (the watchdog passes the running thread's frame);
-    ``state`` overrides the bracketed state (default: running, runnable or its wait reason).
+    ``bottom``: main's stack is shown down to the frame running this code (``run_in``'s), not
+    below. ``frame`` overrides where the stack starts (the watchdog passes the running thread's
+    frame); ``state`` overrides the bracketed state (default: running, runnable or its wait reason).
     """
     header = _header(s, g) if state is None else f"goroutine {g.id} [{state}]:"
-    lines = [header, *_stack(s, g, frame)]
+    lines = [header, *_stack(s, g, frame, bottom)]
     if g.cr_code is not None:
         lines.append(f"created by {_module_of(g.cr_code)}.{g.cr_code.co_qualname} in goroutine {g.cr_goid}")
         lines.append(f"\t{g.cr_code.co_filename}:{g.cr_line}")
     return "\n".join(lines)
 
 
-def dump_all(s: Scheduler) -> str:
-    """The dump of every goroutine of ``s``, blocks separated by blank lines."""
+def dump_all(s: Scheduler, bottom: CodeType | None) -> str:
+    """The dump of every goroutine of ``s``, blocks separated by blank lines (``bottom``: see goroutine_block)."""
     # The running goroutine first, as Go's dumps do; a deadlock dump has none running: by id.
     order = sorted(s.allg.values(), key=lambda g: (g is not s.current or g.waitreason is not None, g.id))
-    return "\n\n".join(goroutine_block(s, g) for g in order) + "\n"
+    return "\n\n".join(goroutine_block(s, g, bottom) for g in order) + "\n"
+
+
+def describe_creation(g: G) -> str:
+    """``created by fn in goroutine N at file:line`` for notes and dumps."""
+    if g.cr_code is None:
+        return "the main goroutine"
+    return (
+        f"created by {g.cr_code.co_qualname} in goroutine {g.cr_goid} "
+        f"at {g.cr_code.co_filename}:{g.cr_line}"
+    )

@@ -19,12 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import CodeType
-from typing import TYPE_CHECKING, Any, final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, final
+
+from greenlet import GreenletExit
 
 if TYPE_CHECKING:
+    from collections import deque
+
     from greenlet import greenlet
 
-    from ._sched import Discarded, Scheduler
+    from ._sched import Scheduler
 
 
 @final
@@ -50,7 +54,9 @@ class G:
         "cr_goid",
     )
 
-    isselect = False  # class constant: channel queues hold G or SelWaiter; this tells them apart
+    # Class constant: channel queues hold G or SelWaiter; this tells them apart (and lets the type
+    # checker narrow a ``G | SelWaiter`` on ``w.isselect``).
+    isselect: ClassVar[Literal[False]] = False
 
     id: int
     sched: Scheduler | Discarded  # Discarded once its program has ended
@@ -76,11 +82,56 @@ class SelWaiter:
 
     __slots__ = ("g", "q", "idx", "issend", "val", "ok")
 
-    isselect = True
+    isselect: ClassVar[Literal[True]] = True
 
-    g: G
-    q: Any  # the sendq or recvq of the case's channel, where this record waits
+    g: G  # the select's goroutine; the orphan sentinel (selectdone always True) once orphaned
+    q: deque[G | SelWaiter] | None  # the sendq or recvq of the case's channel while queued there, else None
     idx: int  # the case's index in the select call
     issend: bool
     val: object  # send case: the value to send; receive case: the value received
     ok: bool
+
+
+def new_g(sched: Scheduler | Discarded, gid: int, fn: Callable[..., object] | None) -> G:
+    """A fresh G record with every field set: the one place a G is initialised."""
+    g = G()
+    g.id = gid
+    g.sched = sched
+    g.glet = None
+    g.fn = fn
+    g.args = ()
+    g.kwargs = {}
+    g.param = g.val = None
+    g.waitreason = None
+    g.waitsince = 0.0
+    g.selectdone = g.ok = False
+    g.selws = None
+    g.cr_code = None
+    g.cr_line = g.cr_goid = 0
+    return g
+
+
+@final
+class Discarded:
+    """What a goroutine's ``sched`` becomes once its program ends: nothing wakes it again.
+
+    A goroutine's ``finally`` that hands a value to another discarded goroutine (a receive or
+    select parked on its channel) gets GreenletExit, as if the send had blocked: the value is
+    not handed to a goroutine that will never run. Other wake-ups are dropped: the target is
+    unwound anyway, and its undo leaves its queues.
+    """
+
+    __slots__ = ()
+
+    def ready(self, g: G, param: object = None) -> None:
+        if g.waitreason in ("chan receive", "select"):
+            raise GreenletExit("the receiving goroutine is being discarded: its program has ended")
+
+
+DISCARDED: Final = Discarded()
+
+
+# The g of an orphaned SelWaiter: a select that left a record in the middle of a queue points it
+# here, so every stale check (``w.g.selectdone``) skips it until a pop or a compaction drops it.
+ORPHANED: Final = new_g(DISCARDED, 0, None)
+ORPHANED.selectdone = True

@@ -40,13 +40,14 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
-from types import CodeType, MethodType
+from types import CodeType, FrameType, MethodType
 from typing import Any, Final, TypeVar
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
 from ..errors import ALL_ASLEEP, DeadlockError, ProgramExit
-from ._g import G
+from ._dump import describe_creation, dump_all, goroutine_block
+from ._g import DISCARDED, G, new_g
 from ._poll import Poller
 from ._timers import TimerHeap
 
@@ -68,14 +69,14 @@ class _TLS(threading.local):
     sched: Scheduler | None = None
 
 
-_tls: Final = _TLS()
+tls: Final = _TLS()
 
 
 def current_scheduler() -> Scheduler:
     """The scheduler of this thread, created on first use with the calling greenlet as main."""
-    s = _tls.sched
+    s = tls.sched
     if s is None:
-        s = _tls.sched = Scheduler(None)
+        s = tls.sched = Scheduler(None)
     return s
 
 
@@ -104,6 +105,7 @@ class Scheduler:
         "poller",
         "ticks",
         "outstanding",
+        "listening",
         "syncwaiter",
         "idling",
         "panic",
@@ -111,25 +113,16 @@ class Scheduler:
         "tid",
         "used_threads",
         "atclose",
+        "add_timer",
+        "stop_timer",
+        "reset_timer",
+        "timer_orphans",
         "__weakref__",
     )
 
     def __init__(self, seed: int | None, virtual: bool = False) -> None:
-        main = G()
-        main.id = 1
-        main.sched = self
+        main = new_g(self, 1, None)
         main.glet = getcurrent()
-        main.fn = None
-        main.waitreason = None
-        main.cr_code = None
-        main.cr_line = 0
-        main.cr_goid = 0
-        main.param = None
-        main.val = None
-        main.ok = False
-        main.selectdone = False
-        main.selws = None
-        main.waitsince = 0.0
         self.main: Final = main
         self.current: G = main
         self.runq: Final[deque[G]] = deque()
@@ -148,11 +141,19 @@ class Scheduler:
         self.clock: Final[Callable[[], float]] = self.vclock if virtual else time.monotonic
         self.now = self.clock()  # coarse clock: refreshed when the scheduler looks for work
         self.timers: Final = TimerHeap()
+        # The timer operations of the door, bound once: a timeout costs no extra call for them.
+        self.add_timer: Final = self.timers.add  # (when, fn, arg) -> RTimer
+        self.stop_timer: Final = self.timers.stop  # (rt) -> whether it was pending
+        self.reset_timer: Final = self.timers.arm  # (rt, when): re-arm, replacing a pending arming
+        self.timer_orphans: Final = self.timers.orphans  # where weakref callbacks queue timers to stop
         self.poller: Poller | None = None
         self.ticks = 0
-        # Things outside the scheduler that may still wake a goroutine (threads at work, open
-        # handles of other threads, signal subscriptions): while any exist, idle is not deadlock.
+        # Holds (see hold): things outside the scheduler that may still wake a goroutine, so idle
+        # is not deadlock. outstanding: real work under way (to_thread calls, open bridges), during
+        # which a bubble's clock must not jump. listening: sources that may fire at any time or
+        # never (signal subscriptions): a goroutine waiting on one is durably blocked (Go's synctest).
         self.outstanding = 0
+        self.listening = 0
         self.syncwaiter: G | None = None  # the goroutine in synctest.Wait, if any
         self.idling = False  # True while blocked waiting for timers, fds or other threads
         self.panic: BaseException | None = None  # what ends the program: the first crash (run raises it)
@@ -171,25 +172,20 @@ class Scheduler:
         kwargs: dict[str, Any],
         depth: int,
         where: tuple[CodeType, int] | None = None,
+        *,
+        goid: int = 0,
     ) -> G:
         """Create a goroutine running ``fn(*args, **kwargs)`` and make it runnext (Go's newproc).
 
         ``depth`` is how many frames above this call the user's ``go(...)`` call sits; ``where``
-        (code, line) replaces it when the goroutine is started on behalf of another thread.
+        (code, line) replaces it when the goroutine is started later on someone's behalf (by a
+        timer, another thread, a signal): ``goid`` then names the goroutine that asked for it
+        (0: another OS thread).
         """
         if self.closed:
             raise GreenletExit("goroutine started after its program ended")
         gfree = self.gfree
-        if gfree:  # a finished goroutine's record (Go's gfget): fewer objects for the collector
-            g = gfree.pop()
-        else:
-            g = G()
-            g.sched = self
-            g.glet = None
-            g.waitreason = None
-            g.selws = None
-            g.param = g.val = None
-            g.ok = g.selectdone = False
+        g = gfree.pop() if gfree else new_g(self, 0, None)  # reuse (Go's gfget): fewer objects to collect
         g.id = gid = self.nextid
         self.nextid = gid + 1
         g.fn = fn
@@ -202,7 +198,7 @@ class Scheduler:
             g.cr_goid = self.current.id
         else:
             g.cr_code, g.cr_line = where
-            g.cr_goid = 0  # another OS thread
+            g.cr_goid = goid
         self.allg[gid] = g
         old = self.runnext
         self.runnext = g
@@ -223,7 +219,7 @@ class Scheduler:
         if old is not None:
             self.runq.append(old)
 
-    def park(self, reason: str | None) -> object:
+    def park(self, reason: str | None) -> Any:  # what ready passed: each caller knows its type
         """Block the current goroutine until ``ready`` is called on it; return ready's param.
 
         The caller must already have published the goroutine where a waker will find it (a
@@ -309,16 +305,17 @@ class Scheduler:
         runnable again); that G is current.
         """
         while not (self.runq or self.runnext):
+            # real: outside work under way (time must stand still); held: anything outside may
+            # still wake a goroutine (a signal too), so an empty timer heap is not deadlock.
             real = self.outstanding or (self.poller is not None and self.poller.nwaiting())
             if self.syncwaiter is not None and not real:
                 g, self.syncwaiter = self.syncwaiter, None
                 self.ready(g)  # synctest.Wait: every other goroutine is durably blocked
                 break
             when = self.timers.next_when()
-            if when is None and not real:
+            if when is None and not (real or self.listening):
                 return self._deadlock()
-            if self.virtual and not real:
-                assert when is not None
+            if self.virtual and not real and when is not None:
                 self.vnow = max(self.vnow, when)  # durably blocked: jump to the next timer
                 self.now = self.vnow
                 self.timers.run_due(self.vnow)
@@ -344,6 +341,58 @@ class Scheduler:
         assert self.main.glet is not None
         self.main.glet.throw(err)
         return self.current
+
+    # -- outside work ---------------------------------------------------------------------------
+
+    def hold(self, *, durable: bool = False) -> None:
+        """Count one source of outside wake-ups: while it is held, idling is not deadlock.
+
+        A plain hold is real work under way (a to_thread call, an open bridge): a bubble's clock
+        stands still until it is released. A ``durable`` hold is a source that may fire at any
+        time or never (a signal subscription): goroutines waiting on it are durably blocked, as
+        in Go's synctest, so a bubble's clock still jumps to its next timer. Creates the wake-up
+        socket, which other threads and signal handlers use from now on.
+        """
+        self.get_poller()
+        if durable:
+            self.listening += 1
+        else:
+            self.outstanding += 1
+
+    def release(self, *, durable: bool = False) -> None:
+        """End a :meth:`hold` of the same kind."""
+        if durable:
+            self.listening -= 1
+        else:
+            self.outstanding -= 1
+
+    # -- synctest.Wait ----------------------------------------------------------------------------
+
+    def sync_wait(self) -> None:
+        """Park the current goroutine until every other one is durably blocked (Go's synctest.Wait).
+
+        The caller has checked that no other goroutine is waiting so (see :meth:`take_sync_waiter`).
+        """
+        g = self.syncwaiter = self.current
+        try:
+            self.park("synctest.Wait")
+        except BaseException:
+            if self.syncwaiter is g:  # undo the publication unless _idle already took it
+                self.syncwaiter = None
+            raise
+
+    def sync_waiting(self) -> bool:
+        """Is a goroutine parked in :meth:`sync_wait`?"""
+        return self.syncwaiter is not None
+
+    def take_sync_waiter(self) -> G | None:
+        """The goroutine parked in :meth:`sync_wait`, if any, no longer published as waiting."""
+        g, self.syncwaiter = self.syncwaiter, None
+        return g
+
+    def num_goroutine(self) -> int:
+        """How many goroutines exist, main included."""
+        return len(self.allg)
 
     # -- time, file descriptors, other threads --------------------------------------------------
 
@@ -373,7 +422,7 @@ class Scheduler:
         p = self.get_poller()
         g = self.current
         p.watch(fd, g, write)
-        rt = None if deadline is None else self.timers.add(deadline, self._fd_timeout, (fd, write, g))
+        rt = None if deadline is None else self.add_timer(deadline, self._fd_timeout, (fd, write, g))
         try:
             r = self.park("IO wait")
         except BaseException:
@@ -381,7 +430,7 @@ class Scheduler:
             raise
         finally:
             if rt is not None:
-                self.timers.stop(rt)
+                self.stop_timer(rt)
         return r is not _TIMED_OUT
 
     def forget_fd(self, fd: int) -> None:
@@ -396,18 +445,17 @@ class Scheduler:
         the caller re-checks why it woke. Returns whether a goroutine was woken.
         """
         p = self.poller
-        g = None if p is None else (p.writers if write else p.readers).get(fd)
+        if p is None:
+            return False
+        g = (p.writers if write else p.readers).get(fd)
         if g is None:  # not waiting, or already readied by the fd or its timer
             return False
-        p.unwatch(fd, write)  # type: ignore[union-attr]  # g is not None, so p is not None
+        p.unwatch(fd, write)
         self.ready(g)
         return True
 
-    def _fd_timeout(self, arg: object) -> None:
-        fd: int
-        write: bool
-        g: G
-        fd, write, g = arg  # type: ignore[misc]  # the tuple wait_fd armed the timer with
+    def _fd_timeout(self, arg: tuple[int, bool, G]) -> None:
+        fd, write, g = arg
         p = self.get_poller()
         if (p.writers if write else p.readers).get(fd) is g:  # still waiting: not readied by the fd
             p.unwatch(fd, write)
@@ -415,15 +463,15 @@ class Scheduler:
 
     def sleep_until(self, when: float) -> None:
         """Park the current goroutine until the scheduler clock reaches ``when`` (Go's timeSleep)."""
-        rt = self.timers.add(when, self._ready_arg, self.current)
+        rt = self.add_timer(when, self._ready_arg, self.current)
         try:
             self.park("sleep")
         except BaseException:
-            self.timers.stop(rt)
+            self.stop_timer(rt)
             raise
 
-    def _ready_arg(self, g: object) -> None:
-        self.ready(g)  # type: ignore[arg-type]  # timer callbacks take the G as their argument
+    def _ready_arg(self, g: G) -> None:
+        self.ready(g)
 
     def _drop_from_runq(self, g: G) -> None:
         if self.runnext is g:
@@ -499,6 +547,7 @@ class Scheduler:
                 self.gfree.append(g)  # Go's gfput
             else:
                 g.selws = None  # break the G <-> SelWaiter cycle of a record nobody will reuse
+            # Inline copy of park's quick pick (a call here costs the spawn shape about 8%).
             nxt = self.runnext
             if self.handoffs < HANDOFF_LIMIT and (nxt is not None or self.runq):  # as in park
                 if nxt is None:
@@ -576,9 +625,11 @@ class Scheduler:
 
     def dump(self) -> str:
         """Every goroutine's state and stack in Go's traceback format."""
-        from ._dump import dump_all
+        return dump_all(self, run_in.__code__)
 
-        return dump_all(self)
+    def goroutine_block(self, g: G, frame: FrameType | None = None, state: str | None = None) -> str:
+        """One goroutine's block of a dump (the watchdog's report): see ``_dump.goroutine_block``."""
+        return goroutine_block(self, g, run_in.__code__, frame, state)
 
     def close(self) -> None:
         """End the program: unwind every goroutine still alive (their ``finally`` blocks run).
@@ -612,23 +663,6 @@ class Scheduler:
             self.atclose.pop()()
 
 
-class Discarded:
-    """What a goroutine's ``sched`` becomes once its program ends: nothing wakes it again.
-
-    A goroutine's ``finally`` that hands a value to another discarded goroutine (a receive or
-    select parked on its channel) gets GreenletExit, as if the send had blocked: the value is
-    not handed to a goroutine that will never run. Other wake-ups are dropped: the target is
-    unwound anyway, and its undo leaves its queues.
-    """
-
-    __slots__ = ()
-
-    def ready(self, g: G, param: object = None) -> None:
-        if g.waitreason in ("chan receive", "select"):
-            raise GreenletExit("the receiving goroutine is being discarded: its program has ended")
-
-
-DISCARDED: Final = Discarded()
 
 
 def _fname(g: G) -> str:
@@ -704,16 +738,6 @@ def _async_message(who: str, fn: object) -> str:
     )
 
 
-def describe_creation(g: G) -> str:
-    """``created by fn in goroutine N at file:line`` for notes and dumps."""
-    if g.cr_code is None:
-        return "the main goroutine"
-    return (
-        f"created by {g.cr_code.co_qualname} in goroutine {g.cr_goid} "
-        f"at {g.cr_code.co_filename}:{g.cr_line}"
-    )
-
-
 def run(main: Callable[..., T], *args: Any, seed: int | None = None, **kwargs: Any) -> T:
     """Run ``main(*args, **kwargs)`` as the main goroutine of a new program; return its result.
 
@@ -735,10 +759,10 @@ _NESTED_RUN: Final = (
 
 def run_in(s: Scheduler, main: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run ``main`` as the main goroutine of the fresh scheduler ``s`` (see :func:`run`)."""
-    prev = _tls.sched
+    prev = tls.sched
     if prev is not None and prev.inrun:
         raise RuntimeError(_NESTED_RUN.format(prev.current.id))
-    _tls.sched = s
+    tls.sched = s
     s.inrun = True
     try:
         try:
@@ -751,7 +775,7 @@ def run_in(s: Scheduler, main: Callable[..., T], *args: Any, **kwargs: Any) -> T
             s._also(s.main, e)  # main's finally raised while a crash unwound it
         s.close()
     finally:
-        _tls.sched = prev
+        tls.sched = prev
     if s.panic is not None:
         raise s.panic  # a crash (its traceback holds the crashing goroutine's frames)
     return result

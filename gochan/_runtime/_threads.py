@@ -8,7 +8,7 @@ thread. Outstanding thread work and open bridges keep the deadlock detector quie
 something outside may still wake a goroutine.
 
 Invariants:
-  s.outstanding counts to_thread calls in flight plus open bridges (plus signal subscriptions)
+  s.outstanding counts to_thread calls in flight plus open bridges (Scheduler.hold: real work)
   a to_thread result readies its goroutine at most once, and never after an undo
 """
 
@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Final, TypeVar, final
 
-from ._sched import Scheduler, _tls, current_scheduler
+from ._sched import Scheduler, current_scheduler, tls
 
 __all__ = ["ThreadBridge", "set_max_threads", "thread_bridge", "to_thread"]
 
@@ -119,7 +119,7 @@ def to_thread(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     call is abandoned, as Go abandons a goroutine in a syscall: the thread finishes it on its
     own and the result is dropped; ``run`` does not wait for it.
     """
-    s = _tls.sched or current_scheduler()
+    s = tls.sched or current_scheduler()
     g = s.current
     box: list[Any] = [g]  # [waiting G or None, then the outcome]
     ctx = contextvars.copy_context()
@@ -132,7 +132,7 @@ def to_thread(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         s.call_soon_threadsafe(lambda: finish(outcome))
 
     def finish(out: tuple[bool, Any]) -> None:  # on the scheduler's thread
-        s.outstanding -= 1
+        s.release()
         waiter = box[0]
         if waiter is not None:
             s.ready(waiter, out)
@@ -142,11 +142,10 @@ def to_thread(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         with _pool.lock:
             _pool.users += 1
         s.atclose.append(_pool.release)
-    s.get_poller()  # the wake-up socket must exist before another thread can use it
+    s.hold()  # creates the wake-up socket before another thread can use it
     _pool.submit(call)
-    s.outstanding += 1
     try:
-        out: tuple[bool, Any] = s.park("syscall")  # type: ignore[assignment]  # finish readies with the outcome
+        out: tuple[bool, Any] = s.park("syscall")  # finish readies with the outcome
     except BaseException:
         box[0] = None  # undo: the result is dropped when it arrives
         raise
@@ -170,8 +169,7 @@ class ThreadBridge:
     def __init__(self, sched: Scheduler) -> None:
         self._sched = sched
         self._open = True
-        sched.get_poller()
-        sched.outstanding += 1
+        sched.hold()
 
     def call_soon(self, fn: Callable[..., object], /, *args: Any) -> None:
         """Run ``fn(*args)`` on the scheduler's thread soon. Thread-safe; ``fn`` must not block.
@@ -200,7 +198,7 @@ class ThreadBridge:
         if self._open:
             self._open = False
             s = self._sched
-            s.call_soon_threadsafe(lambda: setattr(s, "outstanding", s.outstanding - 1))
+            s.call_soon_threadsafe(s.release)
 
     def __enter__(self) -> ThreadBridge:
         return self
@@ -211,4 +209,4 @@ class ThreadBridge:
 
 def thread_bridge() -> ThreadBridge:
     """Open a :class:`ThreadBridge` into the calling goroutine's scheduler."""
-    return ThreadBridge(_tls.sched or current_scheduler())
+    return ThreadBridge(tls.sched or current_scheduler())

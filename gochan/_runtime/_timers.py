@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from typing import Final, final
+from typing import Any, Final, TypeVar, final
 
 __all__ = ["RTimer", "TimerHeap"]
+
+A = TypeVar("A")
 
 _COMPACT_MIN: Final = 64  # do not rebuild small heaps: dropping from the top is enough
 
@@ -29,11 +31,11 @@ class RTimer:
 
     __slots__ = ("when", "seq", "fn", "arg", "pending")
 
-    when: float
-    seq: int
-    fn: Callable[[object], None]
-    arg: object
-    pending: bool
+    when: float  # due time on the scheduler clock; written by arm
+    seq: int  # the seq of its current heap entry: an entry with another seq is dead
+    fn: Callable[[Any], None]  # called with arg; add() checked that the two agree
+    arg: Any
+    pending: bool  # armed, and neither fired nor stopped since
 
 
 class TimerHeap:
@@ -52,8 +54,11 @@ class TimerHeap:
     def __bool__(self) -> bool:
         return bool(self.heap)
 
-    def add(self, when: float, fn: Callable[[object], None], arg: object) -> RTimer:
-        """Arm a new timer (first stopping the orphans queued since the last add)."""
+    def add(self, when: float, fn: Callable[[A], None], arg: A) -> RTimer:
+        """Arm a new timer calling ``fn(arg)`` at ``when`` (first stopping the orphans queued since the last add).
+
+        The one way to make an RTimer: re-arm it with :meth:`arm`, disarm it with :meth:`stop`.
+        """
         orphans = self.orphans
         while orphans:
             self.stop(orphans.pop())

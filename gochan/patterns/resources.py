@@ -22,7 +22,7 @@ Go::
 
 :class:`ResourcePool` keeps at most ``size`` idle resources; ``acquire`` never waits (it makes a
 new resource when none is idle), so the pool bounds what is *kept*, not what is in use. For a
-bound on use, put a :class:`gochan.sync.Semaphore` (or a channel of tokens) in front of it.
+bound on use, put a :class:`gochan.semaphore.Semaphore` (or a channel of tokens) in front of it.
 ``with pool.acquire() as r:`` releases on exit.
 
 Many goroutines: every operation decides (closed? idle resource? room?) without blocking, so no

@@ -26,8 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from gochan import Chan, ClosedChannelError, go, gosched, recv, select, send
-from gochan._runtime import Scheduler
-from gochan._runtime._sched import _tls
+from gochan._runtime import Scheduler, tls
 
 from . import examples
 
@@ -38,9 +37,9 @@ MAX_GOROUTINES = 12
 class ChanMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.prev = _tls.sched
+        self.prev = tls.sched
         self.sched = Scheduler(0)
-        _tls.sched = self.sched
+        tls.sched = self.sched
         self.ch: Chan[int] = Chan()
         self.cap = 0
         self.zero: int | None = None
@@ -63,7 +62,7 @@ class ChanMachine(RuleBasedStateMachine):
         try:
             self.sched.close()
         finally:
-            _tls.sched = self.prev
+            tls.sched = self.prev
 
     @initialize(cap=st.integers(0, 3), zero=st.sampled_from([None, 0]))
     def make_chan(self, cap: int, zero: int | None) -> None:

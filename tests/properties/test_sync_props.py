@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from gochan import gosched, run
 from gochan._runtime import current_scheduler
-from gochan.sync import Cond, Mutex, RWMutex, Semaphore, WaitGroup
+from gochan.semaphore import Semaphore
+from gochan.sync import Cond, Mutex, RWMutex, WaitGroup
 
 from . import examples
 

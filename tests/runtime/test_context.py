@@ -41,7 +41,7 @@ from gochan.context import (
     without_cancel,
 )
 from gochan.errors import CanceledError, DeadlineExceededError, GochanError
-from gochan.sync import Semaphore
+from gochan.semaphore import Semaphore
 
 T = TypeVar("T")
 

@@ -25,10 +25,7 @@ from greenlet import GreenletExit, greenlet
 
 import gochan.testing
 from gochan import Chan, DeadlockError, after, go, gosched, new_ticker, recv, run, select, thread_bridge, to_thread
-from gochan._runtime import current_scheduler
-from gochan._runtime._g import G
-from gochan._runtime._sched import Scheduler
-from gochan._runtime._timers import RTimer
+from gochan._runtime import G, RTimer, Scheduler, current_scheduler
 from gochan.errgroup import Group
 from gochan.errors import ProgramExit
 from gochan.sync import Mutex, WaitGroup

@@ -19,7 +19,9 @@ from types import FrameType
 
 import pytest
 
-from gochan import Chan, ClosedChannelError, DeadlockError, run
+import gochan
+import gochan.testing
+from gochan import Chan, ClosedChannelError, DeadlockError, context, run
 from gochan import signal as gosignal
 from gochan._runtime import Scheduler, current_scheduler
 
@@ -213,22 +215,22 @@ def test_stop_of_a_channel_never_notified_does_nothing() -> None:
     run(main)
 
 
-def test_each_notified_channel_counts_once_as_outstanding_until_stopped() -> None:
+def test_each_notified_channel_counts_once_as_a_hold_until_stopped() -> None:
     def main() -> list[int]:
         s = current_scheduler()
         a: Chan[signal.Signals] = Chan(1)
         b: Chan[signal.Signals] = Chan(1)
-        counts = [s.outstanding]
+        counts = [s.listening]
         gosignal.notify(a, USR1, USR2)
         gosignal.notify(a, signal.SIGTERM)
-        counts.append(s.outstanding)
+        counts.append(s.listening)
         gosignal.notify(b, USR1)
-        counts.append(s.outstanding)
+        counts.append(s.listening)
         gosignal.stop(a)
         gosignal.stop(a)
-        counts.append(s.outstanding)
+        counts.append(s.listening)
         gosignal.stop(b)
-        counts.append(s.outstanding)
+        counts.append(s.listening)
         return counts
 
     assert run(main) == [0, 1, 2, 1, 0]
@@ -276,7 +278,7 @@ def test_ignore_undoes_notify_and_reset_restores_the_original_handler() -> None:
         gosignal.ignore(USR1)
         kill(USR1)  # ignored: the process is not terminated and ch gets nothing
         flush()
-        return drain(ch), gosignal.ignored(USR1), s.outstanding
+        return drain(ch), gosignal.ignored(USR1), s.listening
 
     got, was_ignored, outstanding = run(main)
     assert got == []
@@ -417,7 +419,7 @@ def test_signals_keep_working_in_the_implicit_scheduler(implicit_scheduler: Sche
     kill(USR2)
     assert ch.recv() is USR2
     gosignal.stop(ch)
-    assert implicit_scheduler.outstanding == 0
+    assert implicit_scheduler.listening == 0
 
 
 # -- notify_context --------------------------------------------------------------------------------
@@ -523,3 +525,45 @@ def test_the_signal_wakeup_fd_is_restored_when_a_program_ends() -> None:
     after_run = signal.set_wakeup_fd(-1)
     signal.set_wakeup_fd(after_run)
     assert after_run == before
+
+
+# -- virtual time: a subscription is a durable hold ------------------------------------------------
+
+
+def test_a_bubble_with_notify_active_still_jumps_its_clock_to_the_next_timer() -> None:
+    # Go's synctest: a goroutine waiting on a signal channel is durably blocked, so time advances.
+    def main() -> float:
+        ch: Chan[signal.Signals] = Chan(1)
+        gosignal.notify(ch, USR1)
+        t0 = gochan.now()
+        gochan.sleep(5)
+        elapsed = gochan.now() - t0
+        gosignal.stop(ch)
+        return elapsed
+
+    assert gochan.testing.run(main) == 5.0
+
+
+def test_a_bubble_with_notify_context_active_still_jumps_its_clock_to_the_next_timer() -> None:
+    def main() -> float:
+        with gosignal.notify_context(context.background(), USR1) as (ctx, _stop):
+            t0 = gochan.now()
+            i, _, _ = gochan.select(gochan.recv(ctx.done()), gochan.recv(gochan.after(5)))
+            assert i == 1
+            return gochan.now() - t0
+
+    assert gochan.testing.run(main) == 5.0
+
+
+def test_a_bubble_with_only_a_signal_subscription_waits_for_the_signal_not_deadlock() -> None:
+    def main() -> signal.Signals | None:
+        ch: Chan[signal.Signals] = Chan(1)
+        gosignal.notify(ch, USR1)
+        killer = threading.Thread(target=kill_when_idle, args=(current_scheduler(), USR1))
+        killer.start()
+        v = ch.recv()  # no timer, nothing runnable: the bubble waits for the signal
+        killer.join()
+        gosignal.stop(ch)
+        return v
+
+    assert gochan.testing.run(main) is USR1
