@@ -304,10 +304,10 @@ class Chan(SendChan[T], RecvChan[T]):
                 g.sched.ready(g, w)  # the select learns which case fired from park's result
             else:
                 w.sched.ready(w)
-            got = w.val
+            got: T = w.val  # a send waiter's val is a T
             w.val = None
             w.ok = True
-            return got  # type: ignore[return-value]  # a send waiter's val is a T
+            return got
         if self._closed:
             return self._zero
         return self._park_recv()[0]
@@ -366,13 +366,15 @@ class Chan(SendChan[T], RecvChan[T]):
             raise
         v = g.val
         g.val = None
-        return v, g.ok  # type: ignore[return-value]  # the waker stored a T (ok) or the zero value
+        if g.ok:
+            return v, True  # the waker stored a T
+        return v, False  # closed: the channel's zero value
 
     def _refill(self) -> None:
         """A buffered value was taken: move the first blocked sender's value into the buffer."""
         w = _pop_live(self._sendq)
         if w is not None:
-            self._buf.append(w.val)  # type: ignore[arg-type]  # a send waiter's val is a T
+            self._buf.append(w.val)
             w.val = None
             w.ok = True
             _wake(w)

@@ -69,7 +69,7 @@ class G:
     waitsince: float  # scheduler clock when it parked (coarse)
     selectdone: bool  # set by the first case of a select to fire
     selws: list[SelWaiter] | None  # this goroutine's select records, reused by every select it runs
-    val: object  # plain send: value to send; plain receive: value received
+    val: Any  # plain send: value to send; plain receive: value received (a T of that channel)
     ok: bool  # the blocked operation completed (False: the channel was closed)
     cr_code: CodeType | None  # where go() was called: code object, line, calling goroutine
     cr_line: int
@@ -88,7 +88,7 @@ class SelWaiter:
     q: deque[G | SelWaiter] | None  # the sendq or recvq of the case's channel while queued there, else None
     idx: int  # the case's index in the select call
     issend: bool
-    val: object  # send case: the value to send; receive case: the value received
+    val: Any  # send case: the value to send; receive case: the value received (a T of that channel)
     ok: bool
 
 

@@ -715,8 +715,9 @@ def check_call(who: str, fn: object, args: tuple[Any, ...], kwargs: dict[str, An
         raise TypeError(f"{who}: {fn!r} is not callable; pass a function and its arguments: {who}(fn, *args)")
     elif inspect.iscoroutinefunction(fn):  # partials and other wrappers of an async def
         raise TypeError(_async_message(who, fn))
+    assert callable(fn)  # checked above: not callable raised
     try:
-        sig = inspect.signature(fn)  # type: ignore[arg-type]  # callable, checked above
+        sig = inspect.signature(fn)
     except (TypeError, ValueError):  # no signature to check (some builtins): the call will tell
         return
     try:

@@ -149,10 +149,10 @@ def to_thread(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     except BaseException:
         box[0] = None  # undo: the result is dropped when it arrives
         raise
-    ok, value = out
-    if ok:
-        return value  # type: ignore[no-any-return]  # fn's T
-    raise value
+    if out[0]:
+        result: T = out[1]  # fn's T
+        return result
+    raise out[1]
 
 
 @final
