@@ -460,7 +460,6 @@ class RedisStore:
             socket_timeout=10.0,
             retry=RedisRetry(ExponentialBackoff(cap=0.2, base=0.02), 2),
             retry_on_error=[rexc.ConnectionError, rexc.TimeoutError],
-            health_check_interval=30,
         )
 
     def _check_server(self) -> None:
@@ -468,15 +467,15 @@ class RedisStore:
         first job; a server that may evict keys is a warning."""
         try:
             info: dict[str, Any] = self._r.info("memory")  # type: ignore[assignment]  # sync client: a dict
-        except rexc.AuthenticationError as e:
-            raise StoreUnavailableError(
-                f"jobs: Redis at {self.url} refused the credentials ({e}): check the user and password in the URL"
-            ) from None
-        except rexc.ResponseError as e:
-            if "NOAUTH" in str(e) or "NOPERM" in str(e):
+        except (rexc.AuthenticationError, rexc.ResponseError) as e:
+            if "Authentication required" in str(e) or "NOAUTH" in str(e):
                 raise StoreUnavailableError(
                     f"jobs: Redis at {self.url} requires a password ({e}): give it in the URL,"
                     " redis://:password@host:port/db"
+                ) from None
+            if isinstance(e, rexc.AuthenticationError) or "WRONGPASS" in str(e):
+                raise StoreUnavailableError(
+                    f"jobs: Redis at {self.url} refused the credentials ({e}): check the user and password in the URL"
                 ) from None
             raise
         except _DOWN as e:

@@ -1,5 +1,6 @@
 """A real ``redis-server`` for the tests: on a free loopback port, in a temporary directory, with
-``appendonly yes`` (every acknowledged write is in the AOF before the reply: ``appendfsync always``).
+``appendonly yes`` (``appendfsync everysec``, Redis's default, or ``always``: every acknowledged write
+is on disk before the reply, so even ``kill -9`` of the server loses nothing acknowledged).
 
 ``RedisServer`` starts, stops and restarts one; ``shared()`` is the one the conformance suite's
 store factory uses (started at its first use, stopped at the end of the test session).
@@ -31,12 +32,15 @@ def free_port() -> int:
 class RedisServer:
     """One redis-server process; ``url`` reaches it (with the password, if any)."""
 
-    def __init__(self, directory: Path, *, password: str | None = None, policy: str = "noeviction") -> None:
+    def __init__(
+        self, directory: Path, *, password: str | None = None, policy: str = "noeviction", fsync: str = "everysec"
+    ) -> None:
         assert SERVER is not None, MISSING
         self.dir = directory
         self.port = free_port()
         self.password = password
         self.policy = policy
+        self.fsync = fsync
         self.proc: subprocess.Popen[bytes] | None = None
         auth = f":{password}@" if password else ""
         self.url = f"redis://{auth}127.0.0.1:{self.port}/0"
@@ -45,7 +49,7 @@ class RedisServer:
     def start(self) -> None:
         args = [
             str(SERVER), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
-            "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--maxmemory-policy", self.policy,
+            "--appendonly", "yes", "--appendfsync", self.fsync, "--save", "", "--maxmemory-policy", self.policy,
             "--logfile", str(self.dir / "redis.log"),
         ]  # fmt: skip
         if self.password:

@@ -1,0 +1,1 @@
+"""The Redis store with real worker processes and a real redis-server."""
