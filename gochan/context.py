@@ -64,18 +64,17 @@ Go does. The done
 channel is created on first use; a context cancelled before anyone asked for it shares one
 closed channel.
 
-Invariants (single scheduler thread; between operations):
-  c._err is None        iff  c is not cancelled;  c._children is None  iff  c is cancelled
-  k in c._children      implies  k._err is None and k._registered is c
-  c._done is not None and c._err is not None  implies  c._done is closed
-  c._timer is not None  implies  it is pending and c._err is None (timer contexts)
-  c._stop is not None   implies  c._registered is None and c._err is None
-
 Differences from Go: a context belongs to the scheduler (OS thread) it is used on: cancel it
 from another thread through ``call_soon_threadsafe``. Children are cancelled in the order they
 were created (Go: map order). Value keys match when they are of the same type and equal (Go's
 interface comparison): ``1`` and ``True`` are different keys.
 """
+# Invariants (single scheduler thread; between operations):
+#   c._err is None        iff  c is not cancelled;  c._children is None  iff  c is cancelled
+#   k in c._children      implies  k._err is None and k._registered is c
+#   c._done is not None and c._err is not None  implies  c._done is closed
+#   c._timer is not None  implies  it is pending and c._err is None (timer contexts)
+#   c._stop is not None   implies  c._registered is None and c._err is None
 
 from __future__ import annotations
 

@@ -20,15 +20,14 @@ channel is full, so a goroutine dump shows ``[chan send]`` as in Go; the gorouti
 token back when it ends). The first error is kept and, with a context, cancels it with that
 error as the cause (:func:`gochan.context.cause` returns it).
 
-Invariants (between operations):
-  len(_sem) == number of group goroutines started through the current limit and still running
-  _err is None  iff  no group function has raised an Exception yet
-  _err is not None and _cancel is not None  implies  the group's context is cancelled
-
 Difference from Go: each goroutine gives its token back to the channel it took it from. Go's
 goroutines read the group's *current* limit channel when they end, so raising a limit while
 unlimited goroutines run (which Go allows) can leave one blocked forever; here it cannot.
 """
+# Invariants (between operations):
+#   len(_sem) == number of group goroutines started through the current limit and still running
+#   _err is None  iff  no group function has raised an Exception yet
+#   _err is not None and _cancel is not None  implies  the group's context is cancelled
 
 from __future__ import annotations
 

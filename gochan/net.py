@@ -41,12 +41,11 @@ Errors::
 Go wraps every error in a ``*net.OpError`` ("read tcp 127.0.0.1:80->127.0.0.1:5000: i/o timeout");
 gochan raises the inner error itself. A Conn belongs to the scheduler (OS thread) whose goroutines
 use it: it is not safe to use one Conn from two OS threads.
-
-Invariants (per socket, per direction):
-  at most one goroutine is in ``wait_fd`` for the fd: it holds the direction's lock
-  rsched / wsched is the scheduler of the goroutine in ``wait_fd`` for reading / writing, else None
-  closed  implies  no goroutine stays parked on the fd, and the fd is not registered with the poller
 """
+# Invariants (per socket, per direction):
+#   at most one goroutine is in ``wait_fd`` for the fd: it holds the direction's lock
+#   rsched / wsched is the scheduler of the goroutine in ``wait_fd`` for reading / writing, else None
+#   closed  implies  no goroutine stays parked on the fd, and the fd is not registered with the poller
 
 from __future__ import annotations
 

@@ -134,16 +134,6 @@ def test_oversized_acquire_without_ctx_blocks_forever_without_blocking_others() 
     assert stack_under(lines, block) == "gochan.semaphore.Semaphore._acquire_park(...)"
 
 
-def test_deadlock_dump_shows_semaphore_acquire_reason() -> None:
-    def main() -> None:
-        sem = Semaphore(1)
-        sem.acquire()
-        sem.acquire()
-
-    lines = dump_of(main)
-    assert "goroutine 1 [sync.Semaphore.Acquire]:" in lines
-
-
 def test_acquire_with_a_done_ctx_fails_even_when_the_weight_is_free() -> None:
     def main() -> str:
         sem = Semaphore(1)

@@ -15,6 +15,11 @@ from gochan import Chan, ClosedChannelError, RecvChan, SendChan, go, gosched, ru
 SEND_CLOSED = r"^send on closed channel$"
 CLOSE_CLOSED = r"^close of closed channel$"
 
+# The rules that hold for every capacity run over these, as Go's chan_test loops over chanCap:
+# unbuffered, a buffer of one, a larger buffer.
+CAPS = [0, 1, 4]
+by_cap = pytest.mark.parametrize("cap", CAPS, ids=[f"cap{c}" for c in CAPS])
+
 
 # -- unbuffered -----------------------------------------------------------------------------------
 
@@ -123,44 +128,32 @@ def test_send_on_full_buffer_blocks_until_a_recv_makes_room() -> None:
     ]
 
 
-def test_blocked_senders_are_served_fifo() -> None:
-    def sender(ch: Chan[str], v: str) -> None:
-        ch.send(v)
-
-    def main() -> list[str | None]:
-        ch: Chan[str] = Chan()
-        for v in ("first", "second", "third"):
-            go(sender, ch, v)
-            gosched()  # this sender parks before the next one is started
-        return [ch.recv() for _ in range(3)]
-
-    assert run(main) == ["first", "second", "third"]
-
-
-def test_blocked_senders_on_full_buffer_are_served_fifo_after_the_buffer() -> None:
+@by_cap
+def test_blocked_senders_are_served_fifo_after_the_buffer(cap: int) -> None:
     def sender(ch: Chan[int], v: int) -> None:
         ch.send(v)
 
     def main() -> list[int | None]:
-        ch: Chan[int] = Chan(2)
-        ch.send(1)
-        ch.send(2)
-        for v in (3, 4, 5):
+        ch: Chan[int] = Chan(cap)
+        for v in range(cap):
+            ch.send(v)  # fill the buffer: every sender below parks
+        for v in range(cap, cap + 3):
             go(sender, ch, v)
-            gosched()
-        return [ch.recv() for _ in range(5)]
+            gosched()  # this sender parks before the next one is started
+        return [ch.recv() for _ in range(cap + 3)]
 
-    assert run(main) == [1, 2, 3, 4, 5]
+    assert run(main) == list(range(cap + 3))
 
 
-def test_blocked_receivers_are_served_fifo() -> None:
+@by_cap
+def test_blocked_receivers_are_served_fifo(cap: int) -> None:
     got: dict[str, str | None] = {}
 
     def receiver(ch: Chan[str], name: str) -> None:
         got[name] = ch.recv()
 
     def main() -> None:
-        ch: Chan[str] = Chan()
+        ch: Chan[str] = Chan(cap)
         for name in ("r1", "r2", "r3"):
             go(receiver, ch, name)
             gosched()  # this receiver parks before the next one is started
@@ -185,20 +178,22 @@ def test_recv_ok_reports_true_for_a_sent_value_and_false_after_close() -> None:
     assert run(main) == [(7, True), (None, False)]
 
 
-def test_recv_on_closed_channel_drains_the_buffer_then_returns_none() -> None:
+@by_cap
+def test_recv_on_closed_channel_drains_the_buffer_then_returns_none(cap: int) -> None:
     def main() -> list[int | None]:
-        ch: Chan[int] = Chan(2)
-        ch.send(1)
-        ch.send(2)
+        ch: Chan[int] = Chan(cap)
+        for v in range(1, cap + 1):
+            ch.send(v)
         ch.close()
-        return [ch.recv() for _ in range(4)]
+        return [ch.recv() for _ in range(cap + 2)]
 
-    assert run(main) == [1, 2, None, None]
+    assert run(main) == [*range(1, cap + 1), None, None]
 
 
-def test_recv_on_closed_channel_returns_the_given_zero_value() -> None:
+@by_cap
+def test_recv_on_closed_channel_returns_the_given_zero_value(cap: int) -> None:
     def main() -> tuple[int | None, tuple[int | None, bool]]:
-        ch: Chan[int] = Chan(zero=0)
+        ch: Chan[int] = Chan(cap, zero=0)
         ch.close()
         return ch.recv(), ch.recv_ok()
 
@@ -230,7 +225,8 @@ def test_for_loop_receives_from_a_producer_until_it_closes() -> None:
     assert run(main) == [0, 1, 2, 3, 4]
 
 
-def test_close_wakes_every_blocked_receiver_with_zero_and_not_ok() -> None:
+@by_cap
+def test_close_wakes_every_blocked_receiver_with_zero_and_not_ok(cap: int) -> None:
     got: list[tuple[str, int | None, bool]] = []
 
     def receiver(ch: Chan[int], name: str) -> None:
@@ -238,7 +234,7 @@ def test_close_wakes_every_blocked_receiver_with_zero_and_not_ok() -> None:
         got.append((name, v, ok))
 
     def main() -> None:
-        ch: Chan[int] = Chan(zero=-1)
+        ch: Chan[int] = Chan(cap, zero=-1)
         for name in ("r1", "r2", "r3"):
             go(receiver, ch, name)
         gosched()
@@ -250,7 +246,8 @@ def test_close_wakes_every_blocked_receiver_with_zero_and_not_ok() -> None:
     assert sorted(got) == [("r1", -1, False), ("r2", -1, False), ("r3", -1, False)]
 
 
-def test_close_makes_every_blocked_sender_raise_send_on_closed_channel() -> None:
+@by_cap
+def test_close_makes_every_blocked_sender_raise_send_on_closed_channel(cap: int) -> None:
     errors: list[str] = []
 
     def sender(ch: Chan[int], v: int) -> None:
@@ -260,15 +257,16 @@ def test_close_makes_every_blocked_sender_raise_send_on_closed_channel() -> None
             errors.append(f"{v}: {e}")
 
     def main() -> None:
-        ch: Chan[int] = Chan(1)
-        ch.send(0)  # full: every sender below parks
+        ch: Chan[int] = Chan(cap)
+        for v in range(-cap, 0):
+            ch.send(v)  # full: every sender below parks
         for v in (1, 2, 3):
             go(sender, ch, v)
         gosched()
         assert errors == []
         ch.close()
         gosched()
-        assert list(ch) == [0]  # the buffered value survives the close; the blocked ones do not
+        assert list(ch) == list(range(-cap, 0))  # the buffered values survive the close; the blocked ones do not
 
     run(main)
     assert sorted(errors) == [
@@ -278,9 +276,10 @@ def test_close_makes_every_blocked_sender_raise_send_on_closed_channel() -> None
     ]
 
 
-def test_send_on_closed_channel_raises() -> None:
+@by_cap
+def test_send_on_closed_channel_raises(cap: int) -> None:
     def main() -> None:
-        ch: Chan[int] = Chan(1)
+        ch: Chan[int] = Chan(cap)
         ch.close()
         with pytest.raises(ClosedChannelError, match=SEND_CLOSED):
             ch.send(1)
@@ -288,9 +287,10 @@ def test_send_on_closed_channel_raises() -> None:
     run(main)
 
 
-def test_close_of_closed_channel_raises() -> None:
+@by_cap
+def test_close_of_closed_channel_raises(cap: int) -> None:
     def main() -> None:
-        ch: Chan[int] = Chan()
+        ch: Chan[int] = Chan(cap)
         ch.close()
         with pytest.raises(ClosedChannelError, match=CLOSE_CLOSED):
             ch.close()
@@ -450,9 +450,10 @@ def test_try_send_to_a_parked_receiver_hands_the_value_over() -> None:
     assert events == ["recv parked", "try_send True", "recv got 5"]
 
 
-def test_try_send_on_closed_channel_raises() -> None:
+@by_cap
+def test_try_send_on_closed_channel_raises(cap: int) -> None:
     def main() -> None:
-        ch: Chan[int] = Chan(1)
+        ch: Chan[int] = Chan(cap)
         ch.close()
         with pytest.raises(ClosedChannelError, match=SEND_CLOSED):
             ch.try_send(1)
@@ -499,11 +500,13 @@ def test_try_recv_from_a_parked_sender_takes_its_value_and_unblocks_it() -> None
     assert events == ["send parked", "try_recv (9, True)", "send done"]
 
 
-def test_try_recv_on_closed_channel_drains_then_returns_zero_not_ok() -> None:
+@by_cap
+def test_try_recv_on_closed_channel_drains_then_returns_zero_not_ok(cap: int) -> None:
     def main() -> list[object]:
-        ch: Chan[int] = Chan(1, zero=0)
-        ch.send(3)
+        ch: Chan[int] = Chan(cap, zero=0)
+        for v in range(3, 3 + cap):
+            ch.send(v)
         ch.close()
-        return [ch.try_recv(), ch.try_recv(), ch.try_recv()]
+        return [ch.try_recv() for _ in range(cap + 2)]
 
-    assert run(main) == [(3, True), (0, False), (0, False)]
+    assert run(main) == [*((v, True) for v in range(3, 3 + cap)), (0, False), (0, False)]

@@ -18,6 +18,7 @@ import pytest
 from gochan import Chan, DeadlockError, dump_goroutines, go, gosched, num_goroutine, run, sync
 from gochan._runtime import Scheduler, current_scheduler, tls
 from gochan.errors import ProgramExit, SyncError
+from gochan.semaphore import Semaphore
 from gochan.sync import Cond, Mutex, Once, RWMutex, WaitGroup, once_func, once_value
 
 NEGATIVE_WG = r"^sync: negative WaitGroup counter$"
@@ -256,17 +257,6 @@ def test_wg_go_goroutine_is_created_at_the_callers_line() -> None:
     assert any(ln.endswith(f"test_sync.py:{line.split()[1]}") for ln in block)
 
 
-def test_deadlock_dump_shows_waitgroup_wait_reason_and_frame() -> None:
-    def main() -> None:
-        wg = WaitGroup()
-        wg.add(1)
-        wg.wait()
-
-    lines = dump_of(main)
-    assert "goroutine 1 [sync.WaitGroup.Wait]:" in lines
-    assert stack_under(lines, "goroutine 1 [sync.WaitGroup.Wait]:") == "gochan.sync.WaitGroup.wait(...)"
-
-
 # -- Mutex ----------------------------------------------------------------------------------------
 
 
@@ -384,28 +374,6 @@ def test_mutex_may_be_unlocked_by_another_goroutine() -> None:
         mu.lock()  # parks until the other goroutine unlocks (and hands it to us)
 
     run(main)
-
-
-def test_deadlock_dump_shows_mutex_lock_reason() -> None:
-    def main() -> None:
-        mu = Mutex()
-        mu.lock()
-        mu.lock()
-
-    lines = dump_of(main)
-    assert stack_under(lines, "goroutine 1 [sync.Mutex.Lock]:") == "gochan.sync.Mutex.lock(...)"
-
-
-def test_lock_waiter_interrupted_before_being_handed_the_lock_leaves_the_queue() -> None:
-    def main() -> str:
-        mu = Mutex()
-        mu.lock()
-        go(crash)
-        with pytest.raises(Boom):
-            mu.lock()
-        return repr(mu)
-
-    assert run_interrupted(main) == "<Mutex locked waiters=0>"
 
 
 def test_lock_handed_to_an_interrupted_waiter_is_passed_on_to_the_next() -> None:
@@ -594,20 +562,6 @@ def test_writers_take_the_lock_in_arrival_order() -> None:
 
     run(main)
     assert events == ["a", "b", "c"]
-
-
-def test_deadlock_dump_shows_rwmutex_reasons() -> None:
-    def main() -> None:
-        rw = RWMutex()
-        rw.lock()
-        go(rw.r_lock)
-        go(rw.lock)
-        rw.lock()
-
-    lines = dump_of(main)
-    assert stack_under(lines, "goroutine 1 [sync.RWMutex.Lock]:") == "gochan.sync.RWMutex.lock(...)"
-    assert "goroutine 2 [sync.RWMutex.RLock]:" in lines
-    assert "goroutine 3 [sync.RWMutex.Lock]:" in lines  # Go shows its inner "sync.Mutex.Lock" here
 
 
 def test_pending_writer_interrupted_admits_the_readers_it_was_blocking() -> None:
@@ -986,15 +940,129 @@ def test_cond_wait_interrupted_relocks_and_passes_a_signal_on() -> None:
     assert events == ["b wait", "main relocked True", "b woke"]
 
 
-def test_deadlock_dump_shows_cond_wait_reason() -> None:
-    def main() -> None:
-        mu = Mutex()
-        c = Cond(mu)
-        with mu:
-            c.wait()
+# -- interrupted waiters: one table for every primitive ----------------------------------------------
 
+
+def _blocked_mutex() -> tuple[Callable[[], object], object]:
+    mu = Mutex()
+    mu.lock()
+    return mu.lock, mu
+
+
+def _blocked_reader() -> tuple[Callable[[], object], object]:
+    rw = RWMutex()
+    rw.lock()
+    return rw.r_lock, rw
+
+
+def _blocked_writer() -> tuple[Callable[[], object], object]:
+    rw = RWMutex()
+    rw.lock()
+    return rw.lock, rw
+
+
+def _blocked_wait_group() -> tuple[Callable[[], object], object]:
+    wg = WaitGroup()
+    wg.add(1)
+    return wg.wait, wg
+
+
+def _blocked_cond() -> tuple[Callable[[], object], object]:
+    mu = Mutex()
+    c = Cond(mu)
+    mu.lock()
+    return c.wait, c
+
+
+def _blocked_semaphore() -> tuple[Callable[[], object], object]:
+    sem = Semaphore(1)
+    sem.acquire()
+    return sem.acquire, sem
+
+
+# (a primitive and a call on it that blocks, its repr after the blocked call was interrupted):
+# a waiter interrupted before anything was handed to it leaves the queue and changes nothing.
+INTERRUPTED = [
+    (_blocked_mutex, "<Mutex locked waiters=0>"),
+    (_blocked_reader, "<RWMutex write-locked readers=0 queued readers=0 writers=0>"),
+    (_blocked_writer, "<RWMutex write-locked readers=0 queued readers=0 writers=0>"),
+    (_blocked_wait_group, "<WaitGroup counter=1 waiters=0>"),
+    (_blocked_cond, "<Cond waiters=0>"),
+    (_blocked_semaphore, "<Semaphore size=1 held=1 waiters=0>"),
+]
+
+
+@pytest.mark.parametrize(("blocked", "after"), INTERRUPTED, ids=[a.split()[0][1:] + f.__name__ for f, a in INTERRUPTED])
+def test_waiter_interrupted_before_anything_was_handed_to_it_leaves_the_queue(
+    blocked: Callable[[], tuple[Callable[[], object], object]], after: str
+) -> None:
+    def main() -> str:
+        call, primitive = blocked()
+        go(crash)
+        with pytest.raises(Boom):
+            call()
+        return repr(primitive)
+
+    assert run_interrupted(main) == after
+
+
+# -- wait reasons: one table for every primitive ------------------------------------------------------
+
+
+def _wg_waits() -> None:
+    wg = WaitGroup()
+    wg.add(1)
+    wg.wait()
+
+
+def _mutex_locks_twice() -> None:
+    mu = Mutex()
+    mu.lock()
+    mu.lock()
+
+
+def _rw_writers_and_a_reader_queue() -> None:
+    rw = RWMutex()
+    rw.lock()
+    go(rw.r_lock)
+    go(rw.lock)
+    rw.lock()
+
+
+def _cond_waits() -> None:
+    mu = Mutex()
+    c = Cond(mu)
+    with mu:
+        c.wait()
+
+
+def _sem_acquires_twice() -> None:
+    sem = Semaphore(1)
+    sem.acquire()
+    sem.acquire()
+
+
+# (program, goroutine block header, the first frame under it or None): Go's reasons, and the
+# primitive's own method as the top visible frame (the runtime's are hidden, as Go hides runtime.*).
+WAIT_REASONS = [
+    (_wg_waits, "goroutine 1 [sync.WaitGroup.Wait]:", "gochan.sync.WaitGroup.wait(...)"),
+    (_mutex_locks_twice, "goroutine 1 [sync.Mutex.Lock]:", "gochan.sync.Mutex.lock(...)"),
+    (_rw_writers_and_a_reader_queue, "goroutine 1 [sync.RWMutex.Lock]:", "gochan.sync.RWMutex.lock(...)"),
+    (_rw_writers_and_a_reader_queue, "goroutine 2 [sync.RWMutex.RLock]:", "gochan.sync.RWMutex.r_lock(...)"),
+    # a writer behind another writer: Go shows its inner "sync.Mutex.Lock" here
+    (_rw_writers_and_a_reader_queue, "goroutine 3 [sync.RWMutex.Lock]:", "gochan.sync.RWMutex.lock(...)"),
+    (_cond_waits, "goroutine 1 [sync.Cond.Wait]:", "gochan.sync.Cond.wait(...)"),
+    (_sem_acquires_twice, "goroutine 1 [sync.Semaphore.Acquire]:", "gochan.semaphore.Semaphore._acquire_park(...)"),
+]
+
+
+@pytest.mark.parametrize(("main", "header", "frame"), WAIT_REASONS, ids=[h for _, h, _ in WAIT_REASONS])
+def test_deadlock_dump_shows_each_primitives_wait_reason_and_frame(
+    main: Callable[[], None], header: str, frame: str
+) -> None:
     lines = dump_of(main)
-    assert stack_under(lines, "goroutine 1 [sync.Cond.Wait]:") == "gochan.sync.Cond.wait(...)"
+    assert header in lines
+    assert stack_under(lines, header) == frame
 
 
 # -- outside run() ----------------------------------------------------------------------------------
