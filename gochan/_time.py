@@ -39,14 +39,13 @@ from __future__ import annotations
 
 import math
 import numbers
-import sys
 import weakref
 from collections.abc import Callable
 from types import CodeType
 from typing import Final, final
 
 from ._chan import Chan, RecvChan
-from ._runtime import RTimer, Scheduler, current_scheduler, tls
+from ._runtime import RTimer, Scheduler, call_site, current_scheduler, tls
 
 __all__ = [
     "Ticker",
@@ -320,13 +319,13 @@ def after_func(d: float, fn: Callable[[], object]) -> Timer:
     if not callable(fn):
         raise TypeError(f"after_func: f must be a function to call, got {fn!r} ({type(fn).__name__})")
     s, _ = _sched()
-    f = sys._getframe(1)
+    where = call_site()  # the after_func call: its goroutine is created there
     t: Timer = object.__new__(Timer)
     t._s = s
     t.c = Chan(0, zero=0.0)
     t._ch = None
     t._fire = None
-    t._rt = s.add_timer(_when(s, d), _go_func, (s, fn, (f.f_code, f.f_lineno), s.current.id))
+    t._rt = s.add_timer(_when(s, d), _go_func, (s, fn, where, s.current.id))
     return t
 
 

@@ -86,7 +86,7 @@ from types import CodeType, TracebackType
 from typing import Final, Generic, NamedTuple, Protocol, Self, TypeVar, final
 
 from ._chan import Chan, RecvChan
-from ._runtime import RTimer, Scheduler, current_scheduler
+from ._runtime import RTimer, Scheduler, call_site, current_scheduler
 from ._select import recv, select
 from ._time import seconds_arg
 from .errors import CanceledError, DeadlineExceededError
@@ -579,15 +579,7 @@ def _attach_foreign(parent: Context, done: RecvChan[None], child: _CancelCtx) ->
         if i == 0:
             cancel_child()
 
-    current_scheduler().spawn(watch, (), {}, 0, where=_caller())
-
-
-def _caller() -> tuple[CodeType, int]:
-    """Code and line of the innermost frame outside this module: the user's call, for dumps."""
-    f = sys._getframe(1)
-    while f.f_back is not None and f.f_globals.get("__name__") == __name__:
-        f = f.f_back
-    return f.f_code, f.f_lineno
+    current_scheduler().spawn(watch, (), {}, 0, where=call_site(skip_module=__name__))
 
 
 # -- the constructors ----------------------------------------------------------------------------
@@ -713,6 +705,6 @@ def after_func(ctx: Context, fn: Callable[[], object]) -> Callable[[], bool]:
     ``stop()`` unregisters ``fn`` and returns True if that prevented it from being started;
     False if ``fn`` was already started or stopped. Stopping does not wait for a running ``fn``.
     """
-    a = _AfterFuncCtx(ctx, fn, _caller())
+    a = _AfterFuncCtx(ctx, fn, call_site(skip_module=__name__))
     _propagate_cancel(ctx, a)
     return a.stop

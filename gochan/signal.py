@@ -64,7 +64,6 @@ from __future__ import annotations
 
 import contextlib
 import signal as _signal
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -73,7 +72,7 @@ from typing import TYPE_CHECKING, Final, TypeAlias, final
 
 from . import context
 from ._chan import Chan
-from ._runtime import current_scheduler, tls
+from ._runtime import call_site, current_scheduler, tls
 from ._select import recv, select
 from .context import Cancelable, CancelFunc, Context
 from .errors import SEND_CLOSED, ClosedChannelError
@@ -136,14 +135,14 @@ def notify(ch: SendChan[Signals], *signums: int) -> None:
     """
     _require_main_thread("notify")
     sigs = _signums(signums) if signums else frozenset(int(s) for s in catchable())
-    caller = sys._getframe(1)
+    where = call_site()
     with _mutating():
         _purge()
         sub = _subs.get(ch)
         if sub is None:
             s = tls.sched or current_scheduler()
             s.hold(durable=True)  # also makes the wake-up socket, before the handler can use it
-            sub = _subs[ch] = _Sub(ch, s, (caller.f_code, caller.f_lineno))
+            sub = _subs[ch] = _Sub(ch, s, where)
         for sig in sorted(sigs - sub.sigs):
             sub.sigs |= {sig}
             _attach(sub, sig)
@@ -211,7 +210,7 @@ def notify_context(parent: Context, *signums: int) -> Cancelable[CancelFunc]:
     Main thread only.
     """
     _require_main_thread("notify_context")
-    f = sys._getframe(1)
+    where = call_site()
     ctx, cancel = context.with_cancel(parent)
     ch: Chan[Signals] = Chan(1)
     notify(ch, *signums)
@@ -221,7 +220,7 @@ def notify_context(parent: Context, *signums: int) -> Cancelable[CancelFunc]:
             select(recv(ch), recv(ctx.done()))
             cancel()
 
-        current_scheduler().spawn(watch, (), {}, 0, (f.f_code, f.f_lineno))
+        current_scheduler().spawn(watch, (), {}, 0, where)
 
     def stop_fn() -> None:
         cancel()

@@ -33,7 +33,7 @@ from typing import Any, Final
 
 import greenlet
 
-from ._dump import describe_creation
+from ._dump import call_site, describe_creation
 from ._g import DISCARDED, ORPHANED, G, SelWaiter
 from ._sched import HANDOFF_LIMIT, Scheduler, check_call, current_scheduler, run, run_in, tls
 from ._threads import ThreadBridge, set_max_threads, thread_bridge, to_thread
@@ -51,6 +51,7 @@ __all__ = [
     "SelWaiter",
     "ThreadBridge",
     "WaitQueue",
+    "call_site",
     "check_call",
     "current_scheduler",
     "describe_creation",

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 # This module imports nothing of the scheduler's at run time (the scheduler imports it): where
 # main's stack ends, the code of ``run_in``, is passed in as ``bottom``.
-__all__ = ["describe_creation", "dump_all", "goroutine_block"]
+__all__ = ["call_site", "describe_creation", "dump_all", "goroutine_block"]
 
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _MAX_FRAMES = 100  # Go elides frames past 100
@@ -116,6 +116,19 @@ def dump_all(s: Scheduler, bottom: CodeType | None) -> str:
     # The running goroutine first, as Go's dumps do; a deadlock dump has none running: by id.
     order = sorted(s.allg.values(), key=lambda g: (g is not s.current or g.waitreason is not None, g.id))
     return "\n\n".join(goroutine_block(s, g, bottom) for g in order) + "\n"
+
+
+def call_site(depth: int = 1, skip_module: str | None = None) -> tuple[CodeType, int]:
+    """Where a goroutine is created: code and line of the frame ``depth`` levels above the caller.
+
+    The one way creation sites are found (``Scheduler.spawn`` keeps an inline copy for ``go``'s
+    hot path). ``skip_module``: go on past the frames of that module (``__name__``), for a module
+    whose public functions reach the spawn through different depths (context).
+    """
+    f = sys._getframe(depth + 1)
+    while skip_module is not None and f.f_back is not None and f.f_globals.get("__name__") == skip_module:
+        f = f.f_back
+    return f.f_code, f.f_lineno
 
 
 def describe_creation(g: G) -> str:

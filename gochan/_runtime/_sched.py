@@ -191,7 +191,7 @@ class Scheduler:
         g.fn = fn
         g.args = args
         g.kwargs = kwargs or _NO_KWARGS  # go() always passes a fresh dict: keep none alive
-        if where is None:
+        if where is None:  # inline copy of call_site(depth): a call here costs the spawn shape
             f = sys._getframe(depth)
             g.cr_code = f.f_code
             g.cr_line = f.f_lineno

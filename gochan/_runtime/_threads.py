@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import contextvars
 import os
-import sys
 import threading
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Final, TypeVar, final
 
+from ._dump import call_site
 from ._sched import Scheduler, current_scheduler, tls
 
 __all__ = ["ThreadBridge", "set_max_threads", "thread_bridge", "to_thread"]
@@ -189,8 +189,7 @@ class ThreadBridge:
 
         ``bridge.go(ch.send, value)`` is how another thread sends a value into a channel.
         """
-        f = sys._getframe(1)
-        where = (f.f_code, f.f_lineno)
+        where = call_site()
         self.call_soon(lambda: self._sched.spawn(fn, args, kwargs, 0, where))
 
     def close(self) -> None:
