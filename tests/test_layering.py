@@ -19,6 +19,7 @@ LAYER = {
     "context": 5,
     "signal": 6,
     "errgroup": 6,
+    "semaphore": 6,
     "testing": 6,
     "watchdog": 6,
     "patterns": 7,
@@ -64,6 +65,16 @@ def test_imports_point_down() -> None:
 
 def test_chan_never_imports_select() -> None:
     assert "_select" not in imports_of(PKG / "_chan.py")
+
+
+def test_sync_uses_only_the_runtimes_door() -> None:
+    # Go's sync is built on the runtime's semaphores, not on channels: so is ours.
+    assert imports_of(PKG / "sync.py") == {"_runtime", "errors"}
+
+
+def test_every_module_has_a_layer() -> None:
+    tops = {p.relative_to(PKG).parts[0].removesuffix(".py") for p in module_files()}
+    assert tops - set(LAYER) == {"_tools"}  # code generators, never imported by gochan
 
 
 def test_only_the_runtime_imports_greenlet() -> None:
