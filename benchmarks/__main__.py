@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import catalog, golang, jobs, patterns, report, runner, stats, wakeorder
+from . import catalog, golang, jobs, jobs_redis, patterns, report, runner, stats, wakeorder
 from .plot import plot_buffer_study
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
@@ -53,6 +53,7 @@ def main(argv: list[str]) -> int:
     groups = {  # benchmarks/<group>.py
         patterns.GROUP: patterns.run_in_suite,
         jobs.GROUP: jobs.run_in_suite,
+        jobs_redis.GROUP: jobs_redis.run_in_suite,
         wakeorder.GROUP: wakeorder.run_in_suite,
     }
     with_groups = [run_group for g, run_group in groups.items() if not tokens or g in tokens]
