@@ -98,7 +98,8 @@ class Store(Protocol):
 
 
 def open_store(url: str, *, clock: Callable[[], float] | None = None) -> Store:
-    """Build a store from a URL: ``memory://``, ``sqlite:///relative/jobs.db`` or ``sqlite:////abs/jobs.db``."""
+    """Build a store from a URL: ``memory://``, ``sqlite:///relative/jobs.db``, ``sqlite:////abs/jobs.db``,
+    ``redis://[:password@]host:port/db`` or ``rediss://`` (TLS)."""
     if url in ("memory", "memory://"):
         from .memory import MemoryStore  # the stores import this module
 
@@ -110,4 +111,8 @@ def open_store(url: str, *, clock: Callable[[], float] | None = None) -> Store:
         if not path:
             raise ValueError(f"jobs: {url!r} names no file: write sqlite:///relative.db or sqlite:////abs/path.db")
         return SqliteStore(path) if clock is None else SqliteStore(path, clock=clock)
-    raise ValueError(f"jobs: unknown store URL {url!r}: use memory:// or sqlite:///path.db")
+    if url.startswith(("redis://", "rediss://")):
+        from .redis import RedisStore  # imports redis-py: only for a Redis URL
+
+        return RedisStore(url, clock=clock)
+    raise ValueError(f"jobs: unknown store URL {url!r}: use memory://, sqlite:///path.db or redis://host:port/db")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -18,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from gochan.jobs import State
+from gochan.jobs import State, open_store
 from gochan.jobs.model import StoreUnavailableError
 from gochan.jobs.redis import RedisStore
 
 from ..redis_server import RedisServer
-from .procs import Worker, log_lines, state, submit, until
+from .procs import ROOT, Worker, log_lines, state, submit, until
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -165,3 +166,22 @@ def test_cancel_reaches_a_job_running_in_another_process_and_is_final(
     assert workers[0].stop() == 0
     info = store.get(job)
     assert info is not None and info.state is State.CANCELLED and info.attempts == 1  # never retried
+
+
+def test_open_store_gives_the_redis_store_and_a_cancel_from_the_cli_reaches_another_process(
+    tmp_path: Path, store: RedisStore, server: RedisServer, workers: list[Worker]
+) -> None:
+    opened = open_store(server.url)
+    assert isinstance(opened, RedisStore)
+    opened.close()
+    log = tmp_path / "log"
+    workers.append(Worker(server.url, log))
+    job = submit(store, "sleep", "3600")
+    until("the job runs", lambda: any(p[:2] == ["start", job] for p in log_lines(log)))
+    cmd = [sys.executable, "-m", "gochan.jobs", "cancel", job, "--store", server.url]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    until("its handler saw the cancel", lambda: any(p[:2] == ["stop", job] for p in log_lines(log)))
+    assert [p[2] for p in log_lines(log) if p[:2] == ["stop", job]] == ["JobCancelledError"]
+    assert state(store, job) is State.CANCELLED
+    assert workers[0].stop() == 0
