@@ -92,12 +92,12 @@ def _live_head(q: deque[Waiter]) -> bool:
 
 def _full(ch: Chan[Any]) -> bool:
     """A send would block: no buffer space and no live receiver waiting (Go's ``full``)."""
-    return len(ch._buf) >= ch._cap and not _live_head(ch._recvq)
+    return len(ch._buf) >= ch._cap and not (ch._recvq and _live_head(ch._recvq))
 
 
 def _empty(ch: Chan[Any]) -> bool:
     """A receive would block: nothing buffered and no live sender waiting (Go's ``empty``)."""
-    return not ch._buf and not _live_head(ch._sendq)
+    return not ch._buf and not (ch._sendq and _live_head(ch._sendq))
 
 
 def _capacity(size: object) -> int:
