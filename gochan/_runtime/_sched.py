@@ -185,7 +185,17 @@ class Scheduler:
         if self.closed:
             raise GreenletExit("goroutine started after its program ended")
         gfree = self.gfree
-        g = gfree.pop() if gfree else new_g(self, 0, None)  # reuse (Go's gfget): fewer objects to collect
+        if gfree:  # a finished goroutine's record (Go's gfget): fewer objects for the collector
+            g = gfree.pop()
+        else:  # inline copy of new_g, less the fields set below: through new_g the spawn shape ran 14% slower
+            g = G()
+            g.sched = self
+            g.glet = None
+            g.waitreason = None
+            g.waitsince = 0.0
+            g.selws = None
+            g.param = g.val = None
+            g.ok = g.selectdone = False
         g.id = gid = self.nextid
         self.nextid = gid + 1
         g.fn = fn
