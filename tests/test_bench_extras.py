@@ -28,3 +28,9 @@ def test_echo_throughput_prints_gochan_and_asyncio() -> None:
     lines = run_module("benchmarks.echo", "4", "5", "1024")
     rows = [line for line in lines if re.fullmatch(r"\| .+ \| [\d,]+ \| [\d.]+ \|", line)]
     assert [r.split(" | ")[0] for r in rows] == ["| gochan.net, goroutine per connection", "| asyncio streams"]
+
+
+def test_wake_order_prints_fifo_reverse_and_random() -> None:
+    lines = run_module("benchmarks.wakeorder", "200")
+    rows = [line for line in lines if re.fullmatch(r"\| (fifo|reverse|random) \|( [\d.,]+ (ms|µs|x) \|){5}", line)]
+    assert [r.split(" | ")[0] for r in rows] == ["| fifo", "| reverse", "| random"]
