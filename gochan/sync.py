@@ -191,14 +191,16 @@ class Mutex(_WithLock):
     longest. As in Go, a Mutex is not tied to a goroutine: any goroutine may unlock it.
     """
 
-    __slots__ = ("_locked", "_waiters")
+    __slots__ = ("_locked", "_waiters", "_holder")
 
     _locked: bool  # held; stays True across a hand-off to a waiter
     _waiters: WaitQueue[G]  # goroutines parked in lock, in arrival order
+    _holder: G | None  # who locked it, for dumps (a Mutex is not owned: any goroutine may unlock it)
 
     def __init__(self) -> None:
         self._locked = False
         self._waiters = WaitQueue()
+        self._holder = None
 
     def __repr__(self) -> str:
         state = "locked" if self._locked else "unlocked"
@@ -208,15 +210,18 @@ class Mutex(_WithLock):
         """Lock, blocking until the lock is available (Go: ``mu.Lock()``)."""
         if not self._locked:
             self._locked = True
+            self._holder = (tls.sched or current_scheduler()).current
             return
         # Returns holding the lock: unlock handed it over. Undo: the lock was ours, pass it on.
         self._waiters.park(_MUTEX_LOCK, self.unlock)
+        self._holder = (tls.sched or current_scheduler()).current
 
     def try_lock(self) -> bool:
         """Lock if that can be done without blocking; return whether it was (Go: ``mu.TryLock()``)."""
         if self._locked:
             return False
         self._locked = True
+        self._holder = (tls.sched or current_scheduler()).current
         return True
 
     def unlock(self) -> None:
@@ -226,6 +231,7 @@ class Mutex(_WithLock):
         """
         if not self._locked:
             raise SyncError(_UNLOCK_UNLOCKED)
+        self._holder = None  # a waiter handed the lock names itself when it resumes
         if not wake(self._waiters):  # a hand-off keeps _locked True, now on the waiter's behalf
             self._locked = False
 

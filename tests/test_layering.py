@@ -105,7 +105,7 @@ SCHEDULER_INTERNALS = frozenset(
     {
         "runq", "runnext", "handoffs", "allg", "gfree", "starter", "nextid", "vnow", "vclock",
         "timers", "poller", "get_poller", "ticks", "outstanding", "listening", "syncwaiter", "inrun",
-        "used_threads", "atclose",
+        "used_threads", "atclose", "chooser",
     }
 )  # fmt: skip
 GENERIC_NAMES = frozenset({"close", "main", "free", "panic", "tid", "rng"})

@@ -35,7 +35,7 @@ import greenlet
 
 from ._dump import call_site, describe_creation
 from ._g import DISCARDED, ORPHANED, G, SelWaiter
-from ._sched import HANDOFF_LIMIT, Scheduler, check_call, current_scheduler, run, run_in, tls
+from ._sched import HANDOFF_LIMIT, Chooser, Scheduler, check_call, current_scheduler, run, run_in, tls
 from ._threads import ThreadBridge, set_max_threads, thread_bridge, to_thread
 from ._timers import RTimer
 from ._waitq import WaitQueue, wake, wake_all
@@ -45,6 +45,7 @@ __all__ = [
     "HANDOFF_LIMIT",
     "ORPHANED",
     "SCHEDULER_DOOR",
+    "Chooser",
     "G",
     "RTimer",
     "Scheduler",
@@ -82,10 +83,10 @@ SCHEDULER_DOOR: Final = frozenset(
         "now", "clock", "virtual", "sleep_until", "add_timer", "stop_timer", "reset_timer", "timer_orphans",
         # outside work, file descriptors, other threads
         "hold", "release", "wait_fd", "unblock_fd", "forget_fd", "call_soon_threadsafe",
-        # select's random choices, replayable with run(seed=...)
-        "rand",
+        # select's random choices, replayable with run(seed=...); schedule exploration's control
+        "rand", "control", "runnable",
         # program state, synctest.Wait, dumps
-        "closed", "idling", "sync_wait", "sync_waiting", "take_sync_waiter", "dump", "goroutine_block",
+        "closed", "idling", "sync_wait", "sync_waiting", "take_sync_waiter", "dump", "goroutine_block", "wait_graph",
     }
 )  # fmt: skip
 

@@ -41,12 +41,12 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from types import CodeType, FrameType, MethodType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
 from ..errors import ALL_ASLEEP, DeadlockError, ProgramExit
-from ._dump import describe_creation, dump_all, goroutine_block
+from ._dump import describe_creation, dump_all, goroutine_block, wait_graph
 from ._g import DISCARDED, G, new_g
 from ._poll import Poller
 from ._timers import TimerHeap
@@ -117,6 +117,7 @@ class Scheduler:
         "stop_timer",
         "reset_timer",
         "timer_orphans",
+        "chooser",
         "__weakref__",
     )
 
@@ -133,7 +134,7 @@ class Scheduler:
         self.starter: greenlet | None = None  # creates new worker greenlets: see _starter
         self.gfree: Final[list[G]] = []  # records of finished goroutines, reused by spawn
         self.rng: Final = random.Random(seed)
-        self.rand: Final = self.rng.random  # bound once: select calls it on its hot path
+        self.rand = self.rng.random  # bound once: select calls it on its hot path; control() replaces it
         self.nextid = 2
         self.closed = False
         self.virtual: Final = virtual
@@ -162,6 +163,7 @@ class Scheduler:
         _note_thread(self.tid)
         self.used_threads = False  # this program has called to_thread
         self.atclose: Final[list[Callable[[], None]]] = []  # run once the program has ended
+        self.chooser: Chooser | None = None  # a controlled run's scheduling decisions: see control
 
     # -- spawning -------------------------------------------------------------------------
 
@@ -282,6 +284,8 @@ class Scheduler:
             raise GreenletExit("goroutine blocked after its program ended")
         self.handoffs = 0
         self._events()
+        if self.chooser is not None:
+            return self._chosen(self.chooser)
         runq = self.runq
         while True:
             rn = self.runnext
@@ -293,6 +297,49 @@ class Scheduler:
             resumed = self._idle()
             if resumed is not None:
                 return resumed
+
+    def _chosen(self, chooser: Chooser) -> G:
+        """_findrunnable of a controlled run: the chooser picks among every runnable goroutine.
+
+        Candidates in the order the scheduler would take them (runnext, then the run queue), so
+        choice 0 is the uncontrolled schedule. Keeps ``handoffs`` at the limit: no quick pick
+        bypasses the chooser.
+        """
+        self.handoffs = HANDOFF_LIMIT
+        runq = self.runq
+        while True:
+            rn = self.runnext
+            if rn is not None:
+                self.runnext = None
+                runq.appendleft(rn)
+            if runq:
+                i = chooser.pick(runq) if len(runq) > 1 else 0
+                g = runq[i]
+                del runq[i]
+                return g
+            resumed = self._idle()
+            if resumed is not None:
+                return resumed
+
+    def control(self, chooser: Chooser | None) -> None:
+        """Hand every scheduling decision of this program to ``chooser`` (None: back to the default).
+
+        ``chooser.pick(runnable)`` returns the index of the goroutine to run next, ``chooser.rand()``
+        replaces the rng for select's choices. Schedule exploration (``gochan.testing``) installs
+        one; nothing on the hot paths tests for it: they reach ``_findrunnable`` because
+        ``handoffs`` stays at the limit.
+        """
+        self.chooser = chooser
+        if chooser is None:
+            self.rand = self.rng.random
+            self.handoffs = 0
+        else:
+            self.rand = chooser.rand
+            self.handoffs = HANDOFF_LIMIT
+
+    def runnable(self) -> int:
+        """How many goroutines are runnable (not counting the caller)."""
+        return len(self.runq) + (self.runnext is not None)
 
     def _events(self) -> None:
         """Let outside events in: due timers, other threads' callbacks, (now and then) ready fds."""
@@ -344,6 +391,9 @@ class Scheduler:
     def _deadlock(self) -> G | None:
         me = self.current
         err = DeadlockError(ALL_ASLEEP, self.dump())
+        graph = self.wait_graph()
+        if graph:
+            err.add_note(graph)  # after the dump: who waits on which channel, who holds which mutex
         if me is self.main:
             raise err
         self._drop_from_runq(self.main)
@@ -637,6 +687,10 @@ class Scheduler:
         """Every goroutine's state and stack in Go's traceback format."""
         return dump_all(self, run_in.__code__)
 
+    def wait_graph(self) -> str:
+        """Per channel, the goroutines waiting to send and to receive; per mutex, holder and waiters."""
+        return wait_graph(self)
+
     def goroutine_block(self, g: G, frame: FrameType | None = None, state: str | None = None) -> str:
         """One goroutine's block of a dump (the watchdog's report): see ``_dump.goroutine_block``."""
         return goroutine_block(self, g, run_in.__code__, frame, state)
@@ -680,6 +734,18 @@ def _fname(g: G) -> str:
     if g.fn is None:
         return "main"
     return str(getattr(g.fn, "__qualname__", repr(g.fn)))
+
+
+class Chooser(Protocol):
+    """The scheduling decisions of a controlled run (see Scheduler.control)."""
+
+    def pick(self, runnable: deque[G], /) -> int:
+        """Index in ``runnable`` (two or more goroutines, in default order) of the one to run next."""
+        ...
+
+    def rand(self) -> float:
+        """A float in [0, 1): select's random choices."""
+        ...
 
 
 _threaded = False  # set once schedulers exist on two OS threads: ready() then checks its thread
