@@ -35,6 +35,7 @@ from .model import (
     Retry,
     ShutdownError,
     State,
+    StoreUnavailableError,
 )
 from .runtime import Handler, Job, Jobs, JobStats, ShutdownReport
 from .store import Store, open_store
@@ -58,5 +59,6 @@ __all__ = [
     "ShutdownReport",
     "State",
     "Store",
+    "StoreUnavailableError",
     "open_store",
 ]

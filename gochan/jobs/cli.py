@@ -44,7 +44,7 @@ from gochan import go, run
 from gochan import net as gnet
 from gochan import signal as gsignal
 
-from . import JSON, JobInfo, Jobs, QueueFullError, Retry, ShutdownError, State, Store, open_store
+from . import JSON, JobInfo, Jobs, QueueFullError, Retry, ShutdownError, State, Store, StoreUnavailableError, open_store
 from .model import ClaimedJob, Outcome
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ __all__ = ["Exit", "main"]
 STORE_ENV: Final = "GOCHAN_JOBS_STORE"
 SECRET_ENV: Final = "GOCHAN_JOBS_SECRET"
 PROG: Final = "gochan.jobs"
-_STORE_ERRORS: Final = (sqlite3.Error,)  # what a store raises when it cannot be opened or reached
+_STORE_ERRORS: Final = (sqlite3.Error, StoreUnavailableError)  # a store that cannot be opened or reached
 
 
 class Exit(IntEnum):

@@ -158,6 +158,9 @@ class _Run:
         self.stop_timer = stop_timer
 
 
+_FLUSH_EVERY: Final = 256  # counted events gathered before one batch goes to the stats owner
+
+
 @final
 class Jobs:
     """A job queue and its runner (docs/jobs.md).
@@ -201,6 +204,8 @@ class Jobs:
         self._stop: Chan[None] | None = None
         self._loops: list[Chan[None]] = []  # closed as each runtime goroutine exits
         self._stats: Stats[str] | None = None
+        self._pending: dict[str, int] = {}  # counts not yet handed to the owner (see _count)
+        self._npending = 0
         self._final_totals: dict[str, int] = {}
         self._started = False
         self._closing = False
@@ -249,8 +254,28 @@ class Jobs:
             self._wake.try_send(None)
 
     def _count(self, what: str, n: int = 1) -> None:
-        if self._stats is not None:
-            self._stats.add(what, n)
+        """Count an event; the owning goroutine gets the counts in batches (one update per key)."""
+        pending = self._pending
+        pending[what] = pending.get(what, 0) + n
+        self._npending += n
+        if self._npending >= _FLUSH_EVERY:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Hand the counts gathered since the last flush to the stats owner."""
+        stats = self._stats
+        if stats is not None and self._pending:
+            for what, n in self._pending.items():
+                stats.add(what, n)
+        self._pending.clear()
+        self._npending = 0
+
+    def _totals(self) -> dict[str, int]:
+        """Every count so far, flushed to and read from the owner (or the final counts)."""
+        if self._stats is None:
+            return dict(self._final_totals)
+        self._flush()
+        return self._stats.snapshot()
 
     def _wait_cases(self, sig: Chan[None], ctx: Context | None) -> list[Case[object]]:
         cases: list[Case[object]] = [recv(sig)]
@@ -415,7 +440,7 @@ class Jobs:
 
     def stats(self) -> JobStats:
         """Jobs per state in the store, and this runtime's totals (kept by one owning goroutine)."""
-        totals = self._stats.snapshot() if self._stats is not None else dict(self._final_totals)
+        totals = self._totals()
         return JobStats(self._do(self.store.counts), totals, len(self._running), self._workers, self.capacity)
 
     def resize(self, workers: int) -> None:
@@ -600,7 +625,7 @@ class Jobs:
         if not self._started:
             return ShutdownReport(0)
         assert self._stop is not None
-        started = self._stats.snapshot().get("finished", 0) if self._stats is not None else 0
+        started = self._totals().get("finished", 0)
         store = self.store
         if store.durable:
             self._stop_claiming = True
@@ -622,6 +647,7 @@ class Jobs:
         for job_id in back:
             self._changed(job_id)
         assert self._stats is not None
+        self._flush()
         self._final_totals = self._stats.close()
         self._stats = None
         return ShutdownReport(self._final_totals.get("finished", 0) - started, back, ignored)

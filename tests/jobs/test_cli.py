@@ -225,7 +225,7 @@ def test_submit_to_a_full_queue_exits_5_with_the_503_text(url: str) -> None:
         (["cancel", "nope"], "db", 3, "no job with id 'nope'"),
         (["submit", "echo", "{bad"], "db", 2, "the payload is not valid JSON: Expecting property name"),
         (["submit", "echo", "1"], "memory://", 2, "the store memory:// lives inside one process"),
-        (["submit", "echo", "1"], "redis://x", 2, "jobs: unknown store URL 'redis://x'"),
+        (["submit", "echo", "1"], "postgres://x", 2, "jobs: unknown store URL 'postgres://x'"),
         (["status", "x"], None, 2, "no store given: pass --store URL (sqlite:///jobs.db) or set $GOCHAN_JOBS_STORE"),
         (["status", "x"], "missing", 6, "cannot open the store sqlite:///"),
         (["submit", "echo", "1"], "unreachable", 6, "cannot open the store sqlite:////nonexistent-dir/"),
