@@ -17,6 +17,7 @@ are computed from the medians.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -185,6 +186,7 @@ class _Cell:
     n: int
     seconds: list[float] = field(default_factory=list)
     error: str | None = None
+    skipped: str | None = None  # why the cell was not measured (a peer not installed)
 
     def rate(self) -> float | None:
         return self.n / statistics.median(self.seconds) if self.seconds else None
@@ -252,9 +254,12 @@ def run_group(
         gobin, goreason = _prepare_go(Path(tmp))
         cells = [_Cell(impl, case, w, sizes[case]) for case in CASES for w in WORKERS for impl in IMPLS]
         cells.append(_Cell("pool", "pipeline", 1, sizes["pipeline"]))
+        for cell in cells:
+            if cell.impl == "gevent" and importlib.util.find_spec("gevent") is None:
+                cell.skipped = "skipped: not installed (pip install -e '.[bench]')"
         for r in range(rounds):
             for i, cell in enumerate(cells):
-                if (cell.impl == "go" and gobin is None) or cell.error is not None:
+                if (cell.impl == "go" and gobin is None) or cell.error is not None or cell.skipped:
                     continue
                 _run_cell(cell, gobin)
                 if progress:
@@ -279,6 +284,8 @@ def _render(cells: list[_Cell], goreason: str, rounds: int) -> str:
             for c in row:
                 if c.impl == "go" and goreason:
                     texts.append(goreason)
+                elif c.skipped:
+                    texts.append(c.skipped)
                 elif c.error:
                     texts.append(f"error: {c.error}")
                 else:
@@ -308,7 +315,7 @@ def _document(cells: list[_Cell], goreason: str, rounds: int, quick: bool) -> di
         "go": goreason or "ok",
         "cells": [
             {"impl": c.impl, "case": c.case, "workers": c.workers, "n": c.n, "seconds": c.seconds,
-             "per_s": c.rate(), "error": c.error}
+             "per_s": c.rate(), "error": c.error, "skipped": c.skipped}
             for c in cells
         ],
     }  # fmt: skip

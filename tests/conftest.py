@@ -29,9 +29,9 @@ EXPLORE_SCALE = 20
 # Loaded here, before pytest imports any test module: settings objects built at import take their
 # defaults from the profile active then. (pytest's --hypothesis-profile, if given, loads later
 # and wins.)
-settings.register_profile("dev", deadline=None)
+settings.register_profile("dev", derandomize=False, deadline=None)  # explicit: CI=true derandomizes the default
 settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
-settings.register_profile("explore", max_examples=100 * EXPLORE_SCALE, deadline=None)
+settings.register_profile("explore", derandomize=False, max_examples=100 * EXPLORE_SCALE, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 

@@ -468,12 +468,16 @@ class RedisStore:
         try:
             info: dict[str, Any] = self._r.info("memory")  # type: ignore[assignment]  # sync client: a dict
         except (rexc.AuthenticationError, rexc.ResponseError) as e:
-            if "Authentication required" in str(e) or "NOAUTH" in str(e):
+            # Servers and client versions word it differently ("NOAUTH Authentication required",
+            # "HELLO must be called with the client already authenticated"): what the URL gave decides.
+            gave_password = self._r.connection_pool.connection_kwargs.get("password") is not None
+            auth_error = isinstance(e, rexc.AuthenticationError) or "NOAUTH" in str(e) or "WRONGPASS" in str(e)
+            if auth_error and not gave_password:
                 raise StoreUnavailableError(
                     f"jobs: Redis at {self.url} requires a password ({e}): give it in the URL,"
                     " redis://:password@host:port/db"
                 ) from None
-            if isinstance(e, rexc.AuthenticationError) or "WRONGPASS" in str(e):
+            if auth_error:
                 raise StoreUnavailableError(
                     f"jobs: Redis at {self.url} refused the credentials ({e}): check the user and password in the URL"
                 ) from None
