@@ -22,6 +22,7 @@ LAYER = {
     "semaphore": 6,
     "testing": 6,
     "watchdog": 6,
+    "pytest_plugin": 7,
     "patterns": 7,
     "jobs": 8,
 }

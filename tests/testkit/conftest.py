@@ -1,0 +1,3 @@
+"""pytest's pytester runs the plugin's tests in a scratch directory."""
+
+pytest_plugins = ["pytester"]
