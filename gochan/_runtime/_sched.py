@@ -193,8 +193,7 @@ class Scheduler:
             g = G()
             g.sched = self
             g.glet = None
-            g.waitreason = None
-            g.waitsince = 0.0
+            g.waitreason = None  # (waitsince is left unset: park writes it with waitreason, before any read)
             g.selws = None
             g.param = g.val = None
             g.ok = g.selectdone = False
