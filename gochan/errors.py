@@ -13,7 +13,8 @@ exceptions with Go's exact texts so that searching for a message finds Go's docu
           │                          (also a RuntimeError)
           ├── CanceledError          "context canceled"
           ├── DeadlineExceededError  "context deadline exceeded" (also a TimeoutError)
-          └── IOTimeoutError         "i/o timeout": a net deadline passed (also a TimeoutError)
+          ├── IOTimeoutError         "i/o timeout": a net deadline passed (also a TimeoutError)
+          └── LeakError              "found unexpected goroutines:" (gochan.testing's leak check)
 
     BaseException
      └── ProgramExit                 the program is ending: unwinds main after another goroutine
@@ -40,6 +41,7 @@ __all__ = [
     "DeadlockError",
     "GochanError",
     "IOTimeoutError",
+    "LeakError",
     "ProgramExit",
     "SyncError",
 ]
@@ -92,6 +94,15 @@ class DeadlineExceededError(GochanError, TimeoutError):
 @final
 class IOTimeoutError(GochanError, TimeoutError):
     """A network operation passed its deadline: Go's ``os.ErrDeadlineExceeded`` ("i/o timeout")."""
+
+
+@final
+class LeakError(GochanError):
+    """Goroutines of a test's program were still alive when the test returned (uber-go/goleak).
+
+    The message is goleak's ("found unexpected goroutines:"), followed by the leaked goroutines'
+    blocks in Go's dump format and what they wait on.
+    """
 
 
 @final

@@ -45,7 +45,7 @@ from . import _chan as _chan_mod
 from . import _select as _select_mod
 from ._chan import Chan
 from ._runtime import Chooser, G, Scheduler, current_scheduler, run_in, tls
-from .errors import ALL_ASLEEP, DeadlockError, GochanError, SyncError
+from .errors import ALL_ASLEEP, DeadlockError, LeakError, SyncError
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -172,15 +172,6 @@ def synctest(
 # -- leak checks (uber-go/goleak) --------------------------------------------------------------------
 
 _SETTLE_ROUNDS: Final = 10_000  # yields main makes for the other goroutines to finish or block
-
-
-@final
-class LeakError(GochanError):
-    """Goroutines of a test's program were still alive when the test returned (uber-go/goleak).
-
-    The message is goleak's ("found unexpected goroutines:"), followed by the leaked goroutines'
-    blocks in Go's dump format and what they wait on.
-    """
 
 
 def check_leaks() -> None:
