@@ -167,14 +167,13 @@ class Scheduler:
 
     # -- spawning -------------------------------------------------------------------------
 
-    def spawn(
+    def spawn(  # noqa: PLR0917 - positional defaults: keyword-only ones cost go() a dict lookup per call
         self,
         fn: Callable[..., object],
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         depth: int,
         where: tuple[CodeType, int] | None = None,
-        *,
         goid: int = 0,
     ) -> G:
         """Create a goroutine running ``fn(*args, **kwargs)`` and make it runnext (Go's newproc).
