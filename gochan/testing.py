@@ -39,12 +39,13 @@ import random
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from os import PathLike
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, final, overload
 
 from . import _chan as _chan_mod
 from . import _select as _select_mod
 from ._chan import Chan
-from ._runtime import Chooser, G, Scheduler, current_scheduler, run_in, tls
+from ._runtime import Chooser, G, Scheduler, current_scheduler, run_in, tls, trace_path, tracing
 from .errors import ALL_ASLEEP, DeadlockError, LeakError, SyncError
 
 if TYPE_CHECKING:
@@ -73,23 +74,39 @@ _NOT_IN_BUBBLE: Final = "goroutine is not in a bubble"
 _WAIT_IN_PROGRESS: Final = "wait already in progress"
 
 
-def run(fn: Callable[..., T], /, *args: Any, seed: int | None = None, **kwargs: Any) -> T:
+def run(
+    fn: Callable[..., T],
+    /,
+    *args: Any,
+    seed: int | None = None,
+    trace: str | PathLike[str] | None = None,
+    **kwargs: Any,
+) -> T:
     """Run ``fn(*args, **kwargs)`` in a new bubble on virtual time; return its result.
 
     Go: ``synctest.Test(t, f)`` (formerly ``synctest.Run(f)``). Returns once ``fn`` and every
     goroutine it started have finished. Raises DeadlockError when the bubble deadlocks (see the
     module docstring for the two texts) and re-raises an exception escaping any of its goroutines.
-    ``seed`` fixes the scheduler's random choices (select), so a run can be replayed.
+    ``seed`` fixes the scheduler's random choices (select), so a run can be replayed. ``trace``
+    (or ``$GOCHAN_TRACE``): write the execution trace there, timed on the bubble's virtual clock
+    (``gochan.trace``).
     """
-    return _run(fn, args, kwargs, seed)
+    return _run(fn, args, kwargs, seed, trace)
 
 
-def _run(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], seed: int | None) -> T:
+def _run(
+    fn: Callable[..., T],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    seed: int | None,
+    trace: str | PathLike[str] | None = None,
+) -> T:
     cur = tls.sched
     if cur is not None and cur.virtual:
         raise SyncError(_NESTED)
     s = Scheduler(seed, virtual=True)
-    result: T = run_in(s, _bubble_main, s, fn, args, kwargs)
+    with tracing(s, trace_path(trace), fn):
+        result: T = run_in(s, _bubble_main, s, fn, args, kwargs)
     return result
 
 

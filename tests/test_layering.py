@@ -21,6 +21,7 @@ LAYER = {
     "errgroup": 6,
     "semaphore": 6,
     "testing": 6,
+    "trace": 6,
     "watchdog": 6,
     "pytest_plugin": 7,
     "patterns": 7,

@@ -11,7 +11,7 @@ Layer map (data flows down; no layer imports one above it)::
     context · errgroup · semaphore · signal · net · testing · watchdog
     sync · time (_time)                       the door: WaitQueue, timers, park/ready
     select (_select) → channels (_chan)       the door: park/ready, G and SelWaiter records
-    runtime (this package)                    _sched, _g, _waitq, _timers, _poll, _threads, _dump
+    runtime (this package)                    _sched, _g, _waitq, _timers, _poll, _threads, _dump, _trace
     errors
 
 Glossary:
@@ -24,6 +24,7 @@ Glossary:
                 bridge; ``listening``: a signal subscription), so idling is not deadlock
     WaitQueue   publish, park, undo on exception: the wait of every sync primitive (Go's sema)
     bubble      a scheduler on virtual time (``gochan.testing``, Go's synctest)
+    tracing     a program whose scheduler records its goroutines' spans and wake-ups (_trace)
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from ._g import DISCARDED, ORPHANED, G, SelWaiter
 from ._sched import HANDOFF_LIMIT, Chooser, Scheduler, check_call, current_scheduler, run, run_in, tls
 from ._threads import ThreadBridge, set_max_threads, thread_bridge, to_thread
 from ._timers import RTimer
+from ._trace import TRACE_ENV, trace_path, tracing
 from ._waitq import WaitQueue, wake, wake_all
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "RTimer",
     "Scheduler",
     "SelWaiter",
+    "TRACE_ENV",
     "ThreadBridge",
     "WaitQueue",
     "call_site",
@@ -68,6 +71,8 @@ __all__ = [
     "thread_bridge",
     "tls",
     "to_thread",
+    "trace_path",
+    "tracing",
     "wake",
     "wake_all",
 ]

@@ -40,6 +40,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
+from os import PathLike, environ
 from types import CodeType, FrameType, MethodType
 from typing import Any, Final, Protocol, TypeVar
 
@@ -813,16 +814,26 @@ def _async_message(who: str, fn: object) -> str:
     )
 
 
-def run(main: Callable[..., T], *args: Any, seed: int | None = None, **kwargs: Any) -> T:
+def run(
+    main: Callable[..., T], *args: Any, seed: int | None = None, trace: str | PathLike[str] | None = None, **kwargs: Any
+) -> T:
     """Run ``main(*args, **kwargs)`` as the main goroutine of a new program; return its result.
 
     Go: a program's ``func main``. Raises ``DeadlockError`` when every goroutine is asleep and
     re-raises an exception that escaped any goroutine (with a note naming it). Goroutines still
     alive when main returns are discarded: unwound with ``GreenletExit``, never resumed.
     ``seed`` fixes the scheduler's random choices (select), so a run can be replayed.
+    ``trace`` (or the environment variable ``GOCHAN_TRACE``) is a path: the program's execution
+    trace is written there as Chrome trace-event JSON when it ends (``gochan.trace``).
     """
     check_call("run", main, args, kwargs)
-    return run_in(Scheduler(seed), main, *args, **kwargs)
+    s = Scheduler(seed)
+    if trace is None and "GOCHAN_TRACE" not in environ:
+        return run_in(s, main, *args, **kwargs)
+    from ._trace import trace_path, tracing  # a subclass of Scheduler: imported only when tracing
+
+    with tracing(s, trace_path(trace), main):
+        return run_in(s, main, *args, **kwargs)
 
 
 _NESTED_RUN: Final = (
