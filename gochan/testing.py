@@ -449,7 +449,7 @@ def _yielding(name: str) -> Callable[..., Any]:
             (tls.sched or current_scheduler()).gosched()
         return orig(self, *args)
 
-    op.__wrapped_original__ = orig  # type: ignore[attr-defined]  # restored by _unpatch
+    setattr(op, "__wrapped_original__", orig)  # noqa: B010 - a function attribute mypy cannot see; _unpatch reads it
     return op
 
 

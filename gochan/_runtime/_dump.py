@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sized
 from types import CodeType, FrameType
 from typing import TYPE_CHECKING
 
@@ -229,7 +230,7 @@ def _describe(obj: object, name: str | None) -> str:
     label = f" {name}" if name else ""
     if kind.__name__ == "Chan" and kind.__module__.startswith("gochan"):
         cap = getattr(obj, "cap", 0)
-        size = "unbuffered" if cap == 0 else f"cap {cap}, len {len(obj)}"  # type: ignore[arg-type]  # a Chan
+        size = "unbuffered" if cap == 0 else f"cap {cap}, len {len(obj) if isinstance(obj, Sized) else '?'}"
         return f"chan{label} ({size}) [{id(obj):#x}]"
     return f"sync.{kind.__name__}{label} [{id(obj):#x}]"
 

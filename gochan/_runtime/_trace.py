@@ -249,7 +249,7 @@ def tracing(s: Scheduler, trace: str | os.PathLike[str] | None, main: object) ->
     rec = Recorder(s, _name_of(main))
     _recorders[s] = rec
     s.__class__ = TracingScheduler
-    s.add_timer = rec.add_timer  # type: ignore[misc]  # a Final slot, rebound for this program only
+    setattr(s, "add_timer", rec.add_timer)  # noqa: B010 - a Final slot, rebound for this traced program only
     try:
         yield
     finally:

@@ -30,7 +30,7 @@ import json
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
-from typing import Final, final
+from typing import Any, Final, cast, final
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import h11
@@ -421,6 +421,6 @@ def _retry(v: JSON) -> Retry:
         if isinstance(value, bool) or not isinstance(value, int if name == "attempts" else (int, float)):
             raise HTTPError(400, f"retry.{name} must be a number, got {json.dumps(value)}")
     try:
-        return Retry(**v)  # type: ignore[arg-type]  # every value was checked to be a number just above
+        return Retry(**cast("dict[str, Any]", v))  # every value was checked to be a number just above
     except (TypeError, ValueError) as e:
         raise HTTPError(400, str(e)) from None

@@ -58,7 +58,7 @@ import time
 import warnings
 import weakref
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, Final, TypeVar, final
+from typing import Any, Final, TypeVar, cast, final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
@@ -466,7 +466,7 @@ class RedisStore:
         """Connect now: a wrong password or an unreachable server is an error at start, not at the
         first job; a server that may evict keys is a warning."""
         try:
-            info: dict[str, Any] = self._r.info("memory")  # type: ignore[assignment]  # sync client: a dict
+            info = cast("dict[str, Any]", self._r.info("memory"))  # redis-py types the sync and async client as one
         except (rexc.AuthenticationError, rexc.ResponseError) as e:
             # Servers and client versions word it differently ("NOAUTH Authentication required",
             # "HELLO must be called with the client already authenticated"): what the URL gave decides.
@@ -677,7 +677,7 @@ class RedisStore:
         start, chunk = 0, 500
         while len(out) < limit:
             try:
-                ids: list[bytes] = self._r.zrange(self.prefix + "all", start, start + chunk - 1)  # type: ignore[assignment]  # sync client
+                ids = cast("list[bytes]", self._r.zrange(self.prefix + "all", start, start + chunk - 1))  # sync client
             except _DOWN as e:
                 raise self._unavailable(e) from None
             if not ids:
@@ -690,7 +690,7 @@ class RedisStore:
 
     def counts(self) -> dict[State, int]:
         try:
-            raw: dict[bytes, bytes] = self._r.hgetall(self.prefix + "counts")  # type: ignore[assignment]  # sync client
+            raw = cast("dict[bytes, bytes]", self._r.hgetall(self.prefix + "counts"))  # sync client
         except _DOWN as e:
             raise self._unavailable(e) from None
         out = dict.fromkeys(State, 0)

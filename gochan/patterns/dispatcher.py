@@ -82,10 +82,11 @@ class Dispatcher(Executor[T, R], Generic[T, R]):
         run = self._run
         while True:
             registry.send(jobs)  # never blocks: the registry holds every worker
-            item, ok = jobs.recv_ok()
-            if not ok:
-                break
-            run(*item)  # type: ignore[misc]  # ok: a (future, job) pair
+            match jobs.recv_ok():
+                case (item, True):
+                    run(*item)
+                case _:
+                    break
         self._exited()
 
     def _idle_worker(self) -> Chan[Item[R, T]]:

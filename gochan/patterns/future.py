@@ -46,7 +46,7 @@ import sys
 import weakref
 from collections.abc import Callable
 from types import TracebackType
-from typing import Final, Generic, TypeVar, TypeVarTuple, final
+from typing import Final, Generic, TypeVar, TypeVarTuple, cast, final
 
 from gochan import Chan, RecvChan, go, recv, select
 from gochan.context import Context
@@ -85,7 +85,7 @@ class _Unraisable:
 
 
 def _report_unraisable(exc: BaseException) -> None:
-    sys.unraisablehook(_Unraisable(exc))  # type: ignore[arg-type]  # duck-typed as UnraisableHookArgs
+    sys.unraisablehook(cast("sys.UnraisableHookArgs", _Unraisable(exc)))  # duck-typed: the hook reads attributes
 
 
 _hook: UnobservedErrorHook = _report_unraisable
@@ -165,7 +165,7 @@ class Future(Generic[T]):
         if self._value is _FAILED:
             self._observe()
             raise self._exc.with_traceback(self._tb)  # not a traceback that grows at each raise
-        return self._value  # type: ignore[return-value]  # resolved: a T
+        return cast(T, self._value)  # resolved, not failed: a T
 
     def exception(self, ctx: Context | None = None) -> BaseException | None:
         """Wait like :meth:`result`; return the exception the computation raised, or None."""

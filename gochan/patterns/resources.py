@@ -121,10 +121,9 @@ class ResourcePool(Generic[T]):
         """
         if self._closed:  # before the channel: close() may still be draining it
             raise PoolClosedError(POOL_CLOSED)
-        got = self._idle.try_recv()
-        if got is not None:
-            r, _ = got  # open, so ok
-            return Lease(self, r)  # type: ignore[arg-type]  # an idle resource, not the zero value
+        match self._idle.try_recv():
+            case (r, True):  # an idle resource (a closed channel's zero value is not one)
+                return Lease(self, r)
         return Lease(self, self._factory())
 
     def release(self, r: T) -> None:
