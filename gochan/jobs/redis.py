@@ -58,7 +58,7 @@ import time
 import warnings
 import weakref
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, Final, TypeVar, cast, final
+from typing import Any, Final, TypeVar, final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
@@ -466,7 +466,9 @@ class RedisStore:
         """Connect now: a wrong password or an unreachable server is an error at start, not at the
         first job; a server that may evict keys is a warning."""
         try:
-            info = cast("dict[str, Any]", self._r.info("memory"))  # redis-py types the sync and async client as one
+            # Any first: redis-py's stubs type a reply as sync-or-async in some versions, as the value in others.
+            reply: Any = self._r.info("memory")
+            info: dict[str, Any] = reply
         except (rexc.AuthenticationError, rexc.ResponseError) as e:
             # Servers and client versions word it differently ("NOAUTH Authentication required",
             # "HELLO must be called with the client already authenticated"): what the URL gave decides.
@@ -677,7 +679,8 @@ class RedisStore:
         start, chunk = 0, 500
         while len(out) < limit:
             try:
-                ids = cast("list[bytes]", self._r.zrange(self.prefix + "all", start, start + chunk - 1))  # sync client
+                page: Any = self._r.zrange(self.prefix + "all", start, start + chunk - 1)  # see _check_server
+                ids: list[bytes] = page
             except _DOWN as e:
                 raise self._unavailable(e) from None
             if not ids:
@@ -690,7 +693,8 @@ class RedisStore:
 
     def counts(self) -> dict[State, int]:
         try:
-            raw = cast("dict[bytes, bytes]", self._r.hgetall(self.prefix + "counts"))  # sync client
+            reply: Any = self._r.hgetall(self.prefix + "counts")  # see _check_server
+            raw: dict[bytes, bytes] = reply
         except _DOWN as e:
             raise self._unavailable(e) from None
         out = dict.fromkeys(State, 0)
