@@ -230,7 +230,8 @@ def rq_run(url: str, n: int, procs: int, simple: bool) -> float:
     Queue: Any = importlib.import_module("rq").Queue  # Any: the peer may be missing when type-checked
 
     cls = ["--worker-class", "rq.worker.SimpleWorker"] if simple else []
-    ps = [Proc(["rq", "worker", "-u", url, *cls, "bench"], "Listening on", url) for _ in range(procs)]
+    rq = [sys.executable, "-m", "rq.cli"]  # every peer by module: the venv's bin may not be on PATH
+    ps = [Proc([*rq, "worker", "-u", url, *cls, "bench"], "Listening on", url) for _ in range(procs)]
     r = redis.Redis.from_url(url)
     count = _counter(url)
     try:
@@ -251,7 +252,7 @@ def arq_run(url: str, n: int, procs: int) -> float:
     create_pool: Any = importlib.import_module("arq").create_pool  # Any: the peer may be missing when type-checked
     RedisSettings: Any = importlib.import_module("arq.connections").RedisSettings
 
-    args = ["arq", "benchmarks.jobs_redis_peers.WorkerSettings"]
+    args = [sys.executable, "-m", "arq", "benchmarks.jobs_redis_peers.WorkerSettings"]
     ps = [Proc(args, "Starting worker", url, "arq") for _ in range(procs)]
     count = _counter(url)
     try:
@@ -277,7 +278,7 @@ def dramatiq_run(url: str, n: int, procs: int) -> float:
     dramatiq: Any = importlib.import_module("dramatiq")  # Any: the peer may be missing when type-checked
     RedisBroker: Any = importlib.import_module("dramatiq.brokers.redis").RedisBroker
 
-    args = ["dramatiq", "benchmarks.jobs_redis_peers", "--processes", str(procs), "--threads", "8"]
+    args = [sys.executable, "-m", "dramatiq", "benchmarks.jobs_redis_peers", "--processes", str(procs), "--threads", "8"]
     p = Proc(args, "ready for action", url, "dramatiq", markers=procs)
     count = _counter(url)
     broker = RedisBroker(url=url)
@@ -300,7 +301,7 @@ def celery_run(url: str, n: int, procs: int) -> float:
     Celery: Any = importlib.import_module("celery").Celery  # Any: the peer may be missing when type-checked
 
     args = [
-        "celery", "-A", "benchmarks.jobs_redis_peers", "worker", "-c", str(procs), "--pool", "prefork",
+        sys.executable, "-m", "celery", "-A", "benchmarks.jobs_redis_peers", "worker", "-c", str(procs), "--pool", "prefork",
         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info",
     ]  # fmt: skip
     p = Proc(args, "ready.", url, "celery")
@@ -501,8 +502,24 @@ def run_group(quick: bool, progress: Callable[[str], None]) -> tuple[str, dict[s
     return "\n".join(lines), doc
 
 
+def _missing() -> str | None:
+    """Why this group cannot run here, or None."""
+    if shutil.which("redis-server") is None:
+        return "redis-server is not installed (apt-get install redis-server)"
+    if importlib.util.find_spec("redis") is None:
+        return "redis-py is not installed (pip install -e '.[bench]')"
+    return None
+
+
 def run_in_suite(quick: bool, rounds: int | None, out: Path) -> None:
-    """The ``jobs-redis`` group of ``python -m benchmarks``: progress to stderr, tables to stdout, jobs-redis.json."""
+    """The ``jobs-redis`` group of ``python -m benchmarks``: progress to stderr, tables to stdout, jobs-redis.json.
+
+    Skipped, saying so, on a machine without redis-server or redis-py (the suite's other groups still run).
+    """
+    missing = _missing()
+    if missing:
+        sys.stdout.write(f"\nJobs on Redis: skipped: {missing}\n")
+        return
     table, doc = run_group(quick, lambda s: print(s, file=sys.stderr))
     sys.stdout.write("\n" + table)
     out.mkdir(parents=True, exist_ok=True)
