@@ -278,7 +278,8 @@ def dramatiq_run(url: str, n: int, procs: int) -> float:
     dramatiq: Any = importlib.import_module("dramatiq")  # Any: the peer may be missing when type-checked
     RedisBroker: Any = importlib.import_module("dramatiq.brokers.redis").RedisBroker
 
-    args = [sys.executable, "-m", "dramatiq", "benchmarks.jobs_redis_peers", "--processes", str(procs), "--threads", "8"]
+    args = [sys.executable, "-m", "dramatiq", "benchmarks.jobs_redis_peers"]
+    args += ["--processes", str(procs), "--threads", "8"]
     p = Proc(args, "ready for action", url, "dramatiq", markers=procs)
     count = _counter(url)
     broker = RedisBroker(url=url)
@@ -301,7 +302,8 @@ def celery_run(url: str, n: int, procs: int) -> float:
     Celery: Any = importlib.import_module("celery").Celery  # Any: the peer may be missing when type-checked
 
     args = [
-        sys.executable, "-m", "celery", "-A", "benchmarks.jobs_redis_peers", "worker", "-c", str(procs), "--pool", "prefork",
+        sys.executable, "-m", "celery", "-A", "benchmarks.jobs_redis_peers",
+        "worker", "-c", str(procs), "--pool", "prefork",
         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info",
     ]  # fmt: skip
     p = Proc(args, "ready.", url, "celery")
