@@ -167,6 +167,17 @@ class MemoryStore:
             while later and later[0][0] <= now:
                 fifo.append(heapq.heappop(later)[2])
             picked: list[_Rec] = []
+            if limit == 1:  # a worker claiming its next job: the head is almost always it
+                while fifo:
+                    r = fifo[0]
+                    if r.state is not _QUEUED:
+                        fifo.popleft()  # cancelled or superseded while queued
+                    elif r.name in names:
+                        fifo.popleft()
+                        picked.append(r)
+                        break
+                    else:
+                        break  # a job no handler here runs: the general path keeps it in place
             unhandled: list[_Rec] = []
             while fifo and len(picked) < limit:
                 r = fifo.popleft()

@@ -158,6 +158,8 @@ class _Run:
         self.stop_timer = stop_timer
 
 
+_SUCCEEDED_NULL: Final = Outcome(State.SUCCEEDED, result_json="null")  # the common result, built once
+
 _FLUSH_EVERY: Final = 256  # counted events gathered before one batch goes to the stats owner
 
 
@@ -317,7 +319,8 @@ class Jobs:
     def _insert(self, rec: JobInfo) -> None:
         if self._closing:
             raise ShutdownError
-        old = self._do(self.store.submit, rec, self.capacity)
+        store = self.store
+        old = to_thread(store.submit, rec, self.capacity) if store.blocking else store.submit(rec, self.capacity)
         if old is not None:
             run = self._running.get(old)
             if run is not None:
@@ -516,17 +519,49 @@ class Jobs:
             select(*cases)
 
     def _start(self, c: ClaimedJob) -> None:
+        """Start a worker goroutine with its first job (it may go on claiming: see _work)."""
+        go(self._work, c, self._begin(c))
+
+    def _begin(self, c: ClaimedJob) -> tuple[Context, _Run]:
+        """Make the job's context and mark it running here."""
         ctx, cancel = gcontext.with_cancel_cause(gcontext.background())
         stop_timer = None
         if c.timeout is not None:
             ctx, stop_timer = gcontext.with_timeout_cause(ctx, c.timeout, JobTimeoutError())
         run = _Run(c.token, cancel, stop_timer)
         self._running[c.id] = run
-        self._changed(c.id)
-        go(self._run, c, ctx, run)
+        if self._signals:
+            self._changed(c.id)
+        return ctx, run
+
+    def _work(self, c: ClaimedJob, begun: tuple[Context, _Run]) -> None:
+        """A worker goroutine: run its job, then claim the next one itself while there is room.
+
+        Go: the worker pool's ``for job := range jobs``. Each job still runs under its own
+        context, cancelled with its cause exactly as before. Only a store whose calls never block
+        (the memory store) is claimed from here: a blocking claim runs off the scheduler's thread,
+        and shutdown must know that no claim is in flight once the dispatcher has left (a durable
+        store's jobs are claimed by the dispatcher alone).
+        """
+        store = self.store
+        ctx, run = begun
+        while True:
+            self._run(c, ctx, run)
+            if store.blocking or self._stop_claiming or len(self._running) >= self._workers or not self._names:
+                self._poke()  # the dispatcher decides what happens next
+                return
+            now = store.clock()
+            claimed = store.claim(self.worker_id, self._names, 1, now + self.lease, now)
+            if not claimed:
+                return  # the queue is empty: the next submit pokes the dispatcher
+            c = claimed[0]
+            self._count("started")
+            if self._signals:
+                self._changed(_ROOM)
+            ctx, run = self._begin(c)
 
     def _run(self, c: ClaimedJob, ctx: Context, run: _Run) -> None:
-        """One job's goroutine: run the handler, decide the outcome, complete it (fenced)."""
+        """One job's run: run the handler, decide the outcome, complete it (fenced)."""
         result: object = None
         error: str | None = None
         try:
@@ -535,19 +570,24 @@ class Jobs:
             error = f"{type(e).__name__}: {e}"
         outcome = self._outcome(c, ctx, result, error)
         if outcome is not None:
-            self._do(self.store.complete, c.id, run.token, outcome, self.store.clock())
+            store = self.store
+            if store.blocking:
+                to_thread(store.complete, c.id, run.token, outcome, store.clock())
+            else:
+                store.complete(c.id, run.token, outcome, store.clock())
             if outcome.retry_at is not None:
                 self._count("retried")
                 self._next_due = min(self._next_due or outcome.retry_at, outcome.retry_at)
+                self._poke()  # the dispatcher arms its timer for the retry
         if run.stop_timer is not None:
             run.stop_timer()
         run.cancel(None)
         del self._running[c.id]
         self._count("finished")
-        self._changed(c.id)
-        self._changed(_IDLE)
-        self._changed(_ROOM)
-        self._poke()
+        if self._signals:
+            self._changed(c.id)
+            self._changed(_IDLE)
+            self._changed(_ROOM)
 
     def _outcome(self, c: ClaimedJob, ctx: Context, result: object, error: str | None) -> Outcome | None:
         """How the run ended; None when the store already knows (cancelled, superseded) or shutdown."""
@@ -560,6 +600,8 @@ class Jobs:
                 self._interrupted[c.id] = self._running[c.id].token
             return None  # cancelled / superseded / lease lost: recorded by whoever did it
         if error is None:
+            if result is None:
+                return _SUCCEEDED_NULL
             try:
                 return Outcome(State.SUCCEEDED, result_json=encode_json(result, "result"))
             except TypeError as e:
