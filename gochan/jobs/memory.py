@@ -166,18 +166,12 @@ class MemoryStore:
             fifo, later = self._fifo, self._later
             while later and later[0][0] <= now:
                 fifo.append(heapq.heappop(later)[2])
-            picked: list[_Rec] = []
             if limit == 1:  # a worker claiming its next job: the head is almost always it
-                while fifo:
-                    r = fifo[0]
-                    if r.state is not _QUEUED:
-                        fifo.popleft()  # cancelled or superseded while queued
-                    elif r.name in names:
-                        fifo.popleft()
-                        picked.append(r)
-                        break
-                    else:
-                        break  # a job no handler here runs: the general path keeps it in place
+                while fifo and fifo[0].state is not _QUEUED:
+                    fifo.popleft()  # cancelled or superseded while queued
+                if fifo and fifo[0].name in names:
+                    return [self._run(fifo.popleft(), worker, now)]
+            picked: list[_Rec] = []
             unhandled: list[_Rec] = []
             while fifo and len(picked) < limit:
                 r = fifo.popleft()
@@ -185,16 +179,20 @@ class MemoryStore:
                     continue  # cancelled or superseded while queued
                 (picked if r.name in names else unhandled).append(r)
             fifo.extendleft(reversed(unhandled))
-            out = []
-            for r in picked:
-                self._move(r, _RUNNING, now)
-                r.version += 1
-                r.attempts += 1
-                r.worker = worker
-                r.started_at = now
-                r.progress = r.message = None
-                out.append(ClaimedJob(r.id, r.name, r.payload_json, r.key, r.timeout, r.retry, r.attempts, r.version))
-            return out
+            return [self._run(r, worker, now) for r in picked]
+
+    def _run(self, r: _Rec, worker: str, now: float) -> ClaimedJob:
+        """Move a queued record, just taken from the queue, to running (callers hold _mu)."""
+        c = self._counts
+        c[_QUEUED] -= 1
+        c[_RUNNING] += 1
+        r.state = _RUNNING
+        r.version += 1
+        r.attempts += 1
+        r.worker = worker
+        r.started_at = now
+        r.progress = r.message = None
+        return ClaimedJob(r.id, r.name, r.payload_json, r.key, r.timeout, r.retry, r.attempts, r.version)
 
     def renew(self, worker: str, tokens: Mapping[str, int], lease_until: float | None) -> dict[str, State]:
         with self._mu:

@@ -1,11 +1,12 @@
 """The job runtime: a bounded queue, a runner of handler goroutines, cancel-by-close (docs/jobs.md).
 
 Go, after the seeds: a dispatcher goroutine claims jobs while the runner has free slots and starts
-one goroutine per job, each under its own context (``context.WithCancelCause``, plus
-``WithTimeout`` when the job has a timeout). Cancel, supersede, timeout and shutdown all cancel that
-context with a cause; nothing polls a flag. A durable store adds one maintenance goroutine that
-renews this worker's leases, learns of cancels made by other processes (the seed's ``Watch``), and
-reclaims expired leases.
+a worker goroutine per claimed job; a worker that finished its job claims the next one itself while
+there is room (the worker pool's ``for job := range jobs``). Each job runs under its own context
+(``context.WithCancelCause``, plus ``WithTimeout`` when the job has a timeout). Cancel, supersede,
+timeout and shutdown all cancel that context with a cause; nothing polls a flag. A durable store
+adds one maintenance goroutine that renews this worker's leases, learns of cancels made by other
+processes (the seed's ``Watch``), and reclaims expired leases.
 
 Design. Every state change is one atomic store operation (gochan/jobs/store.py); the runtime only
 reacts to what each operation reports (the superseded id, the jobs no longer held, a refused
@@ -15,7 +16,7 @@ what it watches (Go's broadcast by close), plus a poll for a durable store, whos
 cannot close our channels. Statistics are owned by one goroutine (``gochan.patterns.Stats``).
 
 Invariants (between goroutine switches):
-  id in _running      iff  a handler goroutine of this runtime runs job id and has not finished
+  id in _running      iff  a worker goroutine of this runtime runs job id's handler, not yet finished
   len(_running) <= _workers, except just after resize() lowered it
   _closing            implies  no new job is accepted (ShutdownError)
 """
