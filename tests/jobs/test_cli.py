@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -18,6 +17,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from ..lines import Lines
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60.0
@@ -69,14 +70,14 @@ class Worker:
             [sys.executable, "-m", "gochan.jobs", *args], cwd=ROOT, env=env(), stdout=subprocess.PIPE, text=True
         )
         self.lines: list[str] = []
+        assert self.proc.stdout is not None
+        self.out = Lines(self.proc.stdout)
         self.first = self.line()
 
     def line(self) -> str:
-        assert self.proc.stdout is not None
-        ready, _, _ = select.select([self.proc.stdout], [], [], TIMEOUT)
-        assert ready, f"the worker printed nothing in time; so far: {self.lines}"
-        line = self.proc.stdout.readline().strip()
-        assert line, f"the worker ended (exit {self.proc.wait(TIMEOUT)}); it printed {self.lines}"
+        got = self.out.next(TIMEOUT, f"the worker printed nothing in time; so far: {self.lines}")
+        assert got is not None, f"the worker ended (exit {self.proc.wait(TIMEOUT)}); it printed {self.lines}"
+        line = got.strip()
         self.lines.append(line)
         return line
 
@@ -87,8 +88,8 @@ class Worker:
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         self.proc.send_signal(sig)
-        assert self.proc.stdout is not None
-        self.lines += [line.strip() for line in self.proc.stdout]
+        while (got := self.out.next(TIMEOUT, f"the worker did not end in time; so far: {self.lines}")) is not None:
+            self.lines.append(got.strip())
         return self.proc.wait(TIMEOUT)
 
 
@@ -135,7 +136,8 @@ def test_cancel_from_the_cli_reaches_a_job_running_in_the_worker(url: str, worke
 
 
 def test_sigterm_mid_job_lets_it_finish_within_the_grace(url: str, workers: list[Worker]) -> None:
-    job_id = ok("submit", "sleep", "0.5", store=url)
+    # 3 s: still asleep once the test has polled the store (a CLI process per look) and signalled
+    job_id = ok("submit", "sleep", "3", store=url)
     w = Worker("worker", APP, "--store", url, "--grace", "60")
     workers.append(w)
     until_handler_runs(job_id, url)

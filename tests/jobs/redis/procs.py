@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import select
 import signal
 import subprocess
 import sys
@@ -13,6 +12,8 @@ from pathlib import Path
 
 from gochan.jobs import JobInfo, State
 from gochan.jobs.redis import RedisStore
+
+from ...lines import Lines
 
 ROOT = Path(__file__).resolve().parents[3]
 TIMEOUT = 60.0
@@ -28,15 +29,16 @@ class Worker:
             stdout=subprocess.PIPE,
             text=True,
         )
+        assert self.proc.stdout is not None
+        self.out = Lines(self.proc.stdout)
         line = self.line()
         assert line.startswith("ready "), line
         self.id = line.split()[1]
 
     def line(self) -> str:
-        assert self.proc.stdout is not None
-        ready, _, _ = select.select([self.proc.stdout], [], [], TIMEOUT)
-        assert ready, "the worker printed nothing in time"
-        return self.proc.stdout.readline().strip()
+        got = self.out.next(TIMEOUT, "the worker printed nothing in time")
+        assert got is not None, f"the worker ended (exit {self.proc.wait(TIMEOUT)})"
+        return got.strip()
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         self.proc.send_signal(sig)
