@@ -4,15 +4,17 @@ Design: a goroutine blocked in a plain send or receive waits in the channel's qu
 G*: the G's ``val``/``ok`` fields are the wait record, so a blocking send or receive allocates
 nothing. A select needs one record per case (all pointing at the same G), so it enqueues
 ``SelWaiter``s; the first channel to fire one sets ``g.selectdone`` and the others become stale.
-A goroutine runs one select at a time and a select removes all its records from every queue
-before it returns, so each G keeps its SelWaiters and reuses them (``g.selws``): a parking
-select allocates nothing after the first.
+A goroutine runs one select at a time, and before it returns a select takes each of its records
+out of its queue (from the head or the tail), or, in the middle of a queue, orphans it in place
+(its ``g`` becomes ``ORPHANED``, which every stale check skips) and makes a fresh one; so each G
+keeps its SelWaiters and reuses them (``g.selws``): a parking select allocates nothing after the
+first, unless it had to orphan a record.
 
 Invariants:
   a G waits in at most one channel queue unless it is in a select (then only as SelWaiters)
   g.glet is None  iff  g has not started yet (or has finished)
   g.waitreason is None  iff  g is running or runnable
-  a SelWaiter whose g.selectdone is True is stale: channels skip it and its select removes it
+  a SelWaiter whose g.selectdone is True is stale: channels skip it; its select removes or orphans it
 """
 
 from __future__ import annotations
