@@ -34,7 +34,7 @@ from gochan import Chan, go, gosched, run
 from gochan import context as gcontext
 from gochan import signal as gsignal
 from gochan.context import Context
-from gochan.jobs import Job, Jobs, State
+from gochan.jobs import Job, Jobs, State, Store
 from gochan.jobs.sqlite import SqliteStore
 
 GROUP = "jobs"
@@ -228,46 +228,52 @@ def sqlite_stall(seconds: float, off_thread: bool) -> tuple[float, float]:
     with tempfile.TemporaryDirectory(prefix="gochan-jobs-") as tmp:
         store = SqliteStore(str(Path(tmp) / "jobs.db"))
         store.blocking = off_thread  # a class constant, overridden for the comparison
-
-        def main() -> tuple[float, float]:
-            jobs = Jobs(store, capacity=10**9)
-            stop = [False]
-
-            def hammer() -> None:
-                while not stop[0]:
-                    jobs.try_submit("noop")
-                    gosched()  # direct calls never park: let the others run between them
-
-            go(hammer)
-            ping: Chan[int] = Chan()
-            pong: Chan[int] = Chan()
-
-            def echo() -> None:
-                for v in ping:
-                    pong.send(v)
-
-            go(echo)
-            lat = []
-            end = time.perf_counter() + seconds
-            while time.perf_counter() < end:
-                t0 = time.perf_counter()
-                ping.send(1)
-                pong.recv()
-                lat.append(time.perf_counter() - t0)
-            stop[0] = True
-            ping.close()
-            return statistics.median(lat) * 1e6, _pct(lat, 0.99) * 1e6
-
         try:
-            return run(main)
+            return stall_beside(store, seconds)
         finally:
             store.close()
+
+
+def stall_beside(store: Store, seconds: float) -> tuple[float, float]:
+    """Ping-pong round trip (p50, p99 in µs) for ``seconds`` beside a goroutine submitting to ``store``."""
+
+    def main() -> tuple[float, float]:
+        jobs = Jobs(store, capacity=10**9)
+        stop = [False]
+
+        def hammer() -> None:
+            while not stop[0]:
+                jobs.try_submit("noop")
+                gosched()  # direct calls never park: let the others run between them
+
+        go(hammer)
+        ping: Chan[int] = Chan()
+        pong: Chan[int] = Chan()
+
+        def echo() -> None:
+            for v in ping:
+                pong.send(v)
+
+        go(echo)
+        lat = []
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            t0 = time.perf_counter()
+            ping.send(1)
+            pong.recv()
+            lat.append(time.perf_counter() - t0)
+        stop[0] = True
+        ping.close()
+        return statistics.median(lat) * 1e6, pct(lat, 0.99) * 1e6
+
+    return run(main)
 
 
 # -- the group ------------------------------------------------------------------------------------
 
 
-def _pct(xs: list[float], p: float) -> float:
+def pct(xs: list[float], p: float) -> float:
+    """The ``p`` quantile of ``xs`` (nearest rank)."""
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(p * len(xs)))]
 
@@ -303,13 +309,13 @@ def run_group(quick: bool, rounds: int | None, progress: Callable[[str], None]) 
     doc["sqlite"] = sqlite
     progress(f"jobs: cancel latency across processes, {k_cancel} cancels")
     lat = cancel_latencies(k_cancel)
-    doc["cancel_ms"] = {"p50": statistics.median(lat) * 1e3, "p99": _pct(lat, 0.99) * 1e3, "n": len(lat)}
+    doc["cancel_ms"] = {"p50": statistics.median(lat) * 1e3, "p99": pct(lat, 0.99) * 1e3, "n": len(lat)}
     lines += [
         "",
         "| cancel a running job from another process | p50 | p99 |",
         "|---|--:|--:|",
         f"| SQLite store (durable cancel record, watched by the worker) | {statistics.median(lat) * 1e3:.1f} ms "
-        f"| {_pct(lat, 0.99) * 1e3:.1f} ms |",
+        f"| {pct(lat, 0.99) * 1e3:.1f} ms |",
         "",
     ]
     lines += ["| ping-pong beside a goroutine submitting to SQLite | p50 | p99 |", "|---|--:|--:|"]

@@ -38,12 +38,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from gochan import Chan, go, gosched, run
 from gochan import context as gcontext
+from gochan import run
 from gochan import signal as gsignal
 from gochan.context import Context
 from gochan.jobs import Job, Jobs, State
 from gochan.jobs.redis import RedisStore
+
+from .jobs import pct, stall_beside
 
 GROUP = "jobs-redis"
 ROOT = Path(__file__).resolve().parent.parent
@@ -398,48 +400,13 @@ def stall(url: str, seconds: float, off_thread: bool) -> tuple[float, float]:
     _flush(url)
     store = RedisStore(url)
     store.blocking = off_thread  # a class constant, overridden for the comparison
-
-    def main() -> tuple[float, float]:
-        jobs = Jobs(store, capacity=10**9)
-        stop = [False]
-
-        def hammer() -> None:
-            while not stop[0]:
-                jobs.try_submit("noop")
-                gosched()  # direct calls never park: let the others run between them
-
-        go(hammer)
-        ping: Chan[int] = Chan()
-        pong: Chan[int] = Chan()
-
-        def echo() -> None:
-            for v in ping:
-                pong.send(v)
-
-        go(echo)
-        lat = []
-        end = time.perf_counter() + seconds
-        while time.perf_counter() < end:
-            t0 = time.perf_counter()
-            ping.send(1)
-            pong.recv()
-            lat.append(time.perf_counter() - t0)
-        stop[0] = True
-        ping.close()
-        return statistics.median(lat) * 1e6, _pct(lat, 0.99) * 1e6
-
     try:
-        return run(main)
+        return stall_beside(store, seconds)
     finally:
         store.close()
 
 
 # -- the group ------------------------------------------------------------------------------------
-
-
-def _pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(p * len(xs)))]
 
 
 def run_group(quick: bool, progress: Callable[[str], None]) -> tuple[str, dict[str, object]]:
@@ -477,7 +444,7 @@ def run_group(quick: bool, progress: Callable[[str], None]) -> tuple[str, dict[s
         doc["missing"] = missing
         progress(f"jobs-redis: cancel latency across processes, {k_cancel} cancels")
         lat = cancel_latencies(url, k_cancel)
-        doc["cancel_ms"] = {"p50": statistics.median(lat) * 1e3, "p99": _pct(lat, 0.99) * 1e3, "n": len(lat)}
+        doc["cancel_ms"] = {"p50": statistics.median(lat) * 1e3, "p99": pct(lat, 0.99) * 1e3, "n": len(lat)}
         progress("jobs-redis: re-run after kill -9 (lease 2 s)")
         rerun = rerun_after_kill(url, 2.0)
         doc["rerun_after_kill_s"] = {"lease": 2.0, "seconds": rerun}
@@ -485,7 +452,7 @@ def run_group(quick: bool, progress: Callable[[str], None]) -> tuple[str, dict[s
             "",
             "| cancel a running job from another process (pub/sub + durable record) | p50 | p99 |",
             "|---|--:|--:|",
-            f"| gochan.jobs, Redis store | {statistics.median(lat) * 1e3:.1f} ms | {_pct(lat, 0.99) * 1e3:.1f} ms |",
+            f"| gochan.jobs, Redis store | {statistics.median(lat) * 1e3:.1f} ms | {pct(lat, 0.99) * 1e3:.1f} ms |",
             "",
             f"kill -9 of the node running a job → the job starts on another node: {rerun:.2f} s (lease 2 s)",
             "",
