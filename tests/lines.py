@@ -8,7 +8,11 @@ that may never come. A thread that reads every line into a queue has no such gap
 from __future__ import annotations
 
 import queue
+import signal
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import IO
 
 
@@ -32,3 +36,28 @@ class Lines:
             return self._q.get(timeout=timeout)
         except queue.Empty:
             raise AssertionError(what) from None
+
+
+class WorkerProcess:
+    """``python -m MODULE ARGS...``, a worker that prints "ready ID" first, then one line per event."""
+
+    def __init__(self, root: Path, module: str, *args: str, timeout: float = 60.0) -> None:
+        self.timeout = timeout
+        self.proc = subprocess.Popen([sys.executable, "-m", module, *args], cwd=root, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        self.out = Lines(self.proc.stdout)
+        line = self.line()
+        assert line.startswith("ready "), line
+        self.id = line.split()[1]
+
+    def line(self) -> str:
+        got = self.out.next(self.timeout, "the worker printed nothing in time")
+        assert got is not None, f"the worker ended (exit {self.proc.wait(self.timeout)})"
+        return got.strip()
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        self.proc.send_signal(sig)
+        rc = self.proc.wait(self.timeout)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        return rc

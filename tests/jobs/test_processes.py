@@ -23,7 +23,7 @@ import pytest
 from gochan.jobs import JobInfo, State
 from gochan.jobs.sqlite import SqliteStore
 
-from ..lines import Lines
+from ..lines import WorkerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60.0
@@ -33,31 +33,10 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 _ids = itertools.count(1)
 
 
-class Worker:
+class Worker(WorkerProcess):
     def __init__(self, db: Path, log: Path, workers: int = 2, lease: float = 30.0, grace: float = 10.0) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.jobs.worker_app", str(db), str(log), str(workers), str(lease), str(grace)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        self.out = Lines(self.proc.stdout)
-        line = self.line()
-        assert line.startswith("ready "), line
-        self.id = line.split()[1]
-
-    def line(self) -> str:
-        got = self.out.next(TIMEOUT, "the worker printed nothing in time")
-        assert got is not None, f"the worker ended (exit {self.proc.wait(TIMEOUT)})"
-        return got.strip()
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        self.proc.send_signal(sig)
-        rc = self.proc.wait(TIMEOUT)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-        return rc
+        args = (str(db), str(log), str(workers), str(lease), str(grace))
+        super().__init__(ROOT, "tests.jobs.worker_app", *args, timeout=TIMEOUT)
 
 
 @pytest.fixture

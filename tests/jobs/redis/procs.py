@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +10,7 @@ from pathlib import Path
 from gochan.jobs import JobInfo, State
 from gochan.jobs.redis import RedisStore
 
-from ...lines import Lines
+from ...lines import WorkerProcess
 
 ROOT = Path(__file__).resolve().parents[3]
 TIMEOUT = 60.0
@@ -21,28 +18,10 @@ TIMEOUT = 60.0
 _ids = itertools.count(1)
 
 
-class Worker:
+class Worker(WorkerProcess):
     def __init__(self, url: str, log: Path, workers: int = 4, lease: float = 30.0, grace: float = 10.0) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.jobs.redis.worker_app", url, str(log), str(workers), str(lease), str(grace)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        self.out = Lines(self.proc.stdout)
-        line = self.line()
-        assert line.startswith("ready "), line
-        self.id = line.split()[1]
-
-    def line(self) -> str:
-        got = self.out.next(TIMEOUT, "the worker printed nothing in time")
-        assert got is not None, f"the worker ended (exit {self.proc.wait(TIMEOUT)})"
-        return got.strip()
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        self.proc.send_signal(sig)
-        return self.proc.wait(TIMEOUT)
+        args = (str(url), str(log), str(workers), str(lease), str(grace))
+        super().__init__(ROOT, "tests.jobs.redis.worker_app", *args, timeout=TIMEOUT)
 
 
 def submit(store: RedisStore, name: str, payload: str, key: str | None = None, capacity: int = 100_000) -> str:
