@@ -265,6 +265,7 @@ def todo() -> Context:
 
 # -- cancellable contexts ----------------------------------------------------------------------
 
+_new_tuple: Final = tuple.__new__
 _CANCEL_CTX_KEY: Final = object()  # value(_CANCEL_CTX_KEY) finds the nearest _CancelCtx (Go's &cancelCtxKey)
 _CLOSED: Final[Chan[None]] = Chan()  # the done channel of a context cancelled before anyone asked for it
 _CLOSED.close()
@@ -331,6 +332,12 @@ class _CancelCtx(Context):
             return
         if cause is None:
             cause = err
+        if not self._children and self._registered is None and self._stop is None:  # a lone node: the usual end
+            self._err = err
+            self._cause = cause
+            self._children = None
+            self._canceled()
+            return
         parent = self._registered
         if remove and parent is not None and parent._children is not None:
             del parent._children[self]
@@ -603,6 +610,9 @@ def with_cancel_cause(parent: Context) -> Cancelable[CancelCauseFunc]:
     ``ctx.err()`` is still :data:`CANCELED`; :func:`cause` returns ``cause`` (``cancel()`` or
     ``cancel(None)`` records :data:`CANCELED`).
     """
+    if parent is _BACKGROUND:  # a root per request or job: nothing to check, no deadline, nothing to propagate
+        c = _CancelCtx(parent, None)
+        return _new_tuple(Cancelable, (c, c.cancel_cause))  # Cancelable(...) without its Python-level __new__
     _check_parent(parent)
     c = _CancelCtx(parent, parent.deadline())
     _propagate_cancel(parent, c)

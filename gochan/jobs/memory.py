@@ -57,25 +57,34 @@ class _Rec:
         "worker",
     )
 
-    def __init__(self, j: JobInfo) -> None:
-        self.id = j.id
-        self.name = j.name
-        self.payload_json = j.payload_json
-        self.state = j.state
-        self.key = j.key
-        self.timeout = j.timeout
-        self.retry: Retry = j.retry
-        self.attempts = j.attempts
-        self.version = j.version
-        self.worker = j.worker
-        self.created_at = j.created_at
-        self.started_at = j.started_at
-        self.finished_at = j.finished_at
-        self.run_after = j.run_after
-        self.result_json = j.result_json
-        self.error = j.error
-        self.progress = j.progress
-        self.message = j.message
+    def __init__(  # noqa: PLR0917 - a new job's fields, positional: built once per submit
+        self,
+        job_id: str,
+        name: str,
+        payload_json: str,
+        key: str | None,
+        timeout: float | None,
+        retry: Retry,
+        now: float,
+    ) -> None:
+        self.id = job_id
+        self.name = name
+        self.payload_json = payload_json
+        self.state = _QUEUED
+        self.key = key
+        self.timeout = timeout
+        self.retry = retry
+        self.attempts = 0
+        self.version = 0
+        self.worker: str | None = None
+        self.created_at = now
+        self.started_at: float | None = None
+        self.finished_at: float | None = None
+        self.run_after = now
+        self.result_json: str | None = None
+        self.error: str | None = None
+        self.progress: float | None = None
+        self.message: str | None = None
 
     def info(self) -> JobInfo:
         return JobInfo(
@@ -142,21 +151,41 @@ class MemoryStore:
     # -- the store interface ----------------------------------------------------------------------
 
     def submit(self, rec: JobInfo, capacity: int) -> str | None:
+        return self.add(rec.id, rec.name, rec.payload_json, rec.key, rec.timeout, rec.retry, rec.created_at, capacity)
+
+    def add(  # noqa: PLR0917 - the submit arguments, positional: the runtime's one call per submit
+        self,
+        job_id: str,
+        name: str,
+        payload_json: str,
+        key: str | None,
+        timeout: float | None,
+        retry: Retry,
+        now: float,
+        capacity: int,
+    ) -> str | None:
+        """:meth:`submit` from the fields of a new job, with no snapshot built for it (the runtime's path)."""
         with self._mu:
-            if rec.id in self._jobs:
-                raise ValueError(f"jobs: a job with id {rec.id!r} already exists")
-            old = self._live.get(rec.key) if rec.key is not None else None
-            if (old is None or old.state is not _QUEUED) and self._counts[_QUEUED] >= capacity:
-                raise QueueFullError
-            if old is not None:
-                old.version += 1
-                self._move(old, State.SUPERSEDED, rec.created_at)
-            r = _Rec(rec)
-            self._jobs[r.id] = r
+            jobs = self._jobs
+            if job_id in jobs:
+                raise ValueError(f"jobs: a job with id {job_id!r} already exists")
+            counts = self._counts
+            if key is None:
+                old = None
+                if counts[_QUEUED] >= capacity:
+                    raise QueueFullError
+            else:
+                old = self._live.get(key)
+                if (old is None or old.state is not _QUEUED) and counts[_QUEUED] >= capacity:
+                    raise QueueFullError
+                if old is not None:
+                    old.version += 1
+                    self._move(old, State.SUPERSEDED, now)
+            r = jobs[job_id] = _Rec(job_id, name, payload_json, key, timeout, retry, now)
             self._fifo.append(r)
-            self._counts[_QUEUED] += 1
-            if r.key is not None:
-                self._live[r.key] = r
+            counts[_QUEUED] += 1
+            if key is not None:
+                self._live[key] = r
             return None if old is None else old.id
 
     def claim(
@@ -207,8 +236,8 @@ class MemoryStore:
 
     def complete(self, job_id: str, token: int, outcome: Outcome, now: float) -> bool:
         with self._mu:
-            r = self._held(job_id, token)
-            if r is None:
+            r = self._jobs.get(job_id)
+            if r is None or r.state is not _RUNNING or r.version != token:
                 return False
             r.result_json = outcome.result_json
             r.error = outcome.error

@@ -28,7 +28,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Final, final
+from typing import Final, NamedTuple, final
 
 from gochan.errors import CanceledError, DeadlineExceededError
 
@@ -241,9 +241,12 @@ class JobInfo:
 
 
 @final
-@dataclass(frozen=True, slots=True)
-class ClaimedJob:
-    """What a claim hands a worker: the job and its lease token (the version after the claim)."""
+class ClaimedJob(NamedTuple):
+    """What a claim hands a worker: the job and its lease token (the version after the claim).
+
+    A named tuple, not a frozen dataclass: a worker builds one per run, and a tuple is built in a
+    fraction of the time.
+    """
 
     id: str
     name: str

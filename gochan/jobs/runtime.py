@@ -13,7 +13,9 @@ reacts to what each operation reports (the superseded id, the jobs no longer hel
 completion). Whoever waits for a change — ``wait``, ``watch``, ``submit`` waiting for room,
 ``shutdown`` waiting for handlers — waits on a *signal*: a channel closed at the next change of
 what it watches (Go's broadcast by close), plus a poll for a durable store, whose other writers
-cannot close our channels. Statistics are owned by one goroutine (``gochan.patterns.Stats``).
+cannot close our channels. The counts per state are the store's (each changed by one atomic
+operation); this runtime's totals are plain counters, changed only by its own goroutines, which
+never run at once (one scheduler thread, switching only where they block): no lock, no owner.
 
 Invariants (between goroutine switches):
   id in _running      iff  a worker goroutine of this runtime runs job id's handler, not yet finished
@@ -35,7 +37,6 @@ from typing import Final, TypeVar, TypeVarTuple, final
 from gochan import Case, Chan, RecvChan, go, new_timer, recv, select, to_thread
 from gochan import context as gcontext
 from gochan.context import CancelCauseFunc, CancelFunc, Context
-from gochan.patterns import Stats
 
 from .memory import MemoryStore
 from .model import (
@@ -83,20 +84,54 @@ def _cause_of(state: State) -> BaseException:
 
 @final
 class Job:
-    """What a handler receives: the job's identity, its payload, and a way to report progress."""
+    """What a handler receives: the job's identity, its payload, and a way to report progress.
 
-    __slots__ = ("_jobs", "_payload", "attempts", "id", "key", "name", "payload_json", "timeout", "token")
+    The runtime also keeps it, while the handler runs, as its record of the run: the claim (with
+    the lease token) and the cancel function of the run's context.
+    """
 
-    def __init__(self, jobs: Jobs, c: ClaimedJob) -> None:
+    __slots__ = ("_c", "_cancel", "_jobs", "_payload", "_stop_timer")
+
+    def __init__(self, jobs: Jobs, c: ClaimedJob, cancel: CancelCauseFunc, stop_timer: CancelFunc | None) -> None:
         self._jobs = jobs
-        self.id = c.id
-        self.name = c.name
-        self.key = c.key
-        self.timeout = c.timeout
-        self.attempts = c.attempts
-        self.token = c.token
-        self.payload_json = c.payload_json
+        self._c = c
+        self._cancel = cancel  # the run's context's CancelCauseFunc
+        self._stop_timer = stop_timer  # the timeout context's CancelFunc, if the job has a timeout
         self._payload: JSON = None
+
+    @property
+    def id(self) -> str:
+        return self._c.id
+
+    @property
+    def name(self) -> str:
+        """The job's name: the handler it runs under."""
+        return self._c.name
+
+    @property
+    def key(self) -> str | None:
+        """Its latest-wins key, if any."""
+        return self._c.key
+
+    @property
+    def timeout(self) -> float | None:
+        """Its timeout in seconds, if any (the context's deadline already includes it)."""
+        return self._c.timeout
+
+    @property
+    def attempts(self) -> int:
+        """Which run this is: 1 for the first, 2 for the first retry, ..."""
+        return self._c.attempts
+
+    @property
+    def token(self) -> int:
+        """The lease token of this run (the job's version at the claim)."""
+        return self._c.token
+
+    @property
+    def payload_json(self) -> str:
+        """The payload as the JSON text it was stored as."""
+        return self._c.payload_json
 
     def __repr__(self) -> str:
         return f"Job({self.id!r}, {self.name!r}, attempt {self.attempts})"
@@ -147,18 +182,6 @@ class JobStats:
     capacity: int
 
 
-@final
-class _Run:
-    """A job this runtime runs: its lease token and its context's cancel."""
-
-    __slots__ = ("cancel", "stop_timer", "token")
-
-    def __init__(self, token: int, cancel: CancelCauseFunc, stop_timer: CancelFunc | None) -> None:
-        self.token = token
-        self.cancel = cancel
-        self.stop_timer = stop_timer
-
-
 _SUCCEEDED_NULL: Final = Outcome(State.SUCCEEDED, result_json="null")  # the common result, built once
 
 _FLUSH_EVERY: Final = 256  # counted events gathered before one batch goes to the stats owner
@@ -188,7 +211,8 @@ class Jobs:
     ) -> None:
         if capacity < 1 or workers < 0:
             raise ValueError(f"jobs: capacity must be >= 1 and workers >= 0, got {capacity} and {workers}")
-        self.store: Store = open_store(store) if isinstance(store, str) else (store or MemoryStore())
+        self._store: Store = open_store(store) if isinstance(store, str) else (store or MemoryStore())
+        self._memory = self._store if type(self._store) is MemoryStore else None  # a direct submit path
         self.capacity = capacity
         self.lease = lease
         self.grace = grace
@@ -200,16 +224,14 @@ class Jobs:
         self._rng = random.Random(seed)
         self._handlers: dict[str, Handler] = {}
         self._names: frozenset[str] = frozenset()
-        self._running: dict[str, _Run] = {}
+        self._running: dict[str, Job] = {}
         self._interrupted: dict[str, int] = {}  # shutdown-cancelled runs that returned: to hand back
         self._signals: dict[str, Chan[None]] = {}
         self._wake: Chan[None] | None = None  # created by start(): channels belong to a scheduler
         self._stop: Chan[None] | None = None
         self._loops: list[Chan[None]] = []  # closed as each runtime goroutine exits
-        self._stats: Stats[str] | None = None
-        self._pending: dict[str, int] = {}  # counts not yet handed to the owner (see _count)
-        self._npending = 0
-        self._final_totals: dict[str, int] = {}
+        self._poked = False  # a wake-up is pending in _wake: the dispatcher has not taken it yet
+        self._submitted = self._started_runs = self._finished = self._retried = 0  # the totals
         self._started = False
         self._closing = False
         self._stop_claiming = False
@@ -217,7 +239,19 @@ class Jobs:
         self.last_report: ShutdownReport | None = None
 
     def __repr__(self) -> str:
-        return f"Jobs({self.store!r}, capacity={self.capacity}, workers={self._workers})"
+        return f"Jobs({self._store!r}, capacity={self.capacity}, workers={self._workers})"
+
+    @property
+    def store(self) -> Store:
+        """Where the jobs live. It may be replaced (a command line's ``--store``) until :meth:`start`."""
+        return self._store
+
+    @store.setter
+    def store(self, store: Store) -> None:
+        if self._started:
+            raise RuntimeError("jobs: the store cannot be replaced once serving started")
+        self._store = store
+        self._memory = store if type(store) is MemoryStore else None
 
     # -- handlers -----------------------------------------------------------------------------------
 
@@ -235,7 +269,7 @@ class Jobs:
 
     def _do(self, fn: Callable[[*Ts], R], *args: *Ts) -> R:
         """Call a store operation; off the scheduler's thread when the store may block."""
-        if self.store.blocking:
+        if self._store.blocking:
             return to_thread(fn, *args)
         return fn(*args)
 
@@ -254,81 +288,67 @@ class Jobs:
     def _poke(self) -> None:
         """Wake the dispatcher (a non-blocking send to a channel of one: a wake-up is never lost)."""
         if self._wake is not None:
+            self._poked = True
             self._wake.try_send(None)
 
-    def _count(self, what: str, n: int = 1) -> None:
-        """Count an event; the owning goroutine gets the counts in batches (one update per key)."""
-        pending = self._pending
-        pending[what] = pending.get(what, 0) + n
-        self._npending += n
-        if self._npending >= _FLUSH_EVERY:
-            self._flush()
-
-    def _flush(self) -> None:
-        """Hand the counts gathered since the last flush to the stats owner."""
-        stats = self._stats
-        if stats is not None and self._pending:
-            for what, n in self._pending.items():
-                stats.add(what, n)
-        self._pending.clear()
-        self._npending = 0
-
     def _totals(self) -> dict[str, int]:
-        """Every count so far, flushed to and read from the owner (or the final counts)."""
-        if self._stats is None:
-            return dict(self._final_totals)
-        self._flush()
-        return self._stats.snapshot()
+        """This runtime's cumulative counters."""
+        return {
+            "submitted": self._submitted,
+            "started": self._started_runs,
+            "retried": self._retried,
+            "finished": self._finished,
+        }
 
     def _wait_cases(self, sig: Chan[None], ctx: Context | None) -> list[Case[object]]:
         cases: list[Case[object]] = [recv(sig)]
         done = ctx.done() if ctx is not None else None
         if done is not None:
             cases.append(recv(done))
-        if self.store.durable:
-            cases.append(recv(new_timer(self.store.poll_interval).c))
+        if self._store.durable:
+            cases.append(recv(new_timer(self._store.poll_interval).c))
         return cases
 
     # -- submitting ---------------------------------------------------------------------------------
 
-    def _record(  # noqa: PLR0917 - the submit arguments, passed through
-        self,
-        name: str,
-        payload: object,
-        key: str | None,
-        timeout: float | None,
-        retry: Retry | None,
-        job_id: str | None,
-    ) -> JobInfo:
-        if not self.store.durable and name not in self._handlers:
+    def _prepare(self, name: str, payload: object, timeout: float | None, job_id: str | None) -> tuple[str, str]:
+        """Check a submission's arguments; return the job's id and its payload's JSON."""
+        if name not in self._handlers and not self._store.durable:
             raise ValueError(f"jobs: no handler named {name!r}: register one with @jobs.handler({name!r})")
         if timeout is not None and not (isinstance(timeout, (int, float)) and 0 < timeout < float("inf")):
             raise ValueError(f"jobs: timeout must be a positive number of seconds or None, got {timeout!r}")
-        now = self.store.clock()
-        return JobInfo(
-            job_id or f"{self._prefix}-{next(self._seq)}",
-            name,
-            encode_json(payload),
-            State.QUEUED,
-            key,
-            None if timeout is None else float(timeout),
-            retry or NO_RETRY,
-            created_at=now,
-            run_after=now,
-        )
+        return job_id or f"{self._prefix}-{next(self._seq)}", "null" if payload is None else encode_json(payload)
 
-    def _insert(self, rec: JobInfo) -> None:
+    def _insert(  # noqa: PLR0917 - the submit arguments, passed through
+        self,
+        job_id: str,
+        name: str,
+        payload_json: str,
+        key: str | None,
+        timeout: float | None,
+        retry: Retry,
+    ) -> None:
+        """One atomic store operation inserts the job (or raises QueueFullError), superseding its key's job."""
         if self._closing:
             raise ShutdownError
-        store = self.store
-        old = to_thread(store.submit, rec, self.capacity) if store.blocking else store.submit(rec, self.capacity)
+        store = self._store
+        now = store.clock()
+        if timeout is not None:
+            timeout = float(timeout)
+        memory = self._memory
+        if memory is not None:  # no snapshot is built for a job that lives in this process
+            old = memory.add(job_id, name, payload_json, key, timeout, retry, now, self.capacity)
+        else:
+            rec = JobInfo(job_id, name, payload_json, State.QUEUED, key, timeout, retry, created_at=now, run_after=now)
+            old = to_thread(store.submit, rec, self.capacity) if store.blocking else store.submit(rec, self.capacity)
         if old is not None:
             run = self._running.get(old)
             if run is not None:
-                run.cancel(JobSupersededError())
+                run._cancel(JobSupersededError())
             self._changed(old)
-        self._count("submitted")
-        self._poke()
+        self._submitted += 1
+        if not self._poked:
+            self._poke()
 
     def try_submit(
         self,
@@ -345,9 +365,9 @@ class Jobs:
         Go (the seed): ``select { case jobChan <- job: return true; default: return false }``.
         Raises ShutdownError once shutdown began, TypeError for a payload that is not JSON.
         """
-        rec = self._record(name, payload, key, timeout, retry, id)
-        self._insert(rec)
-        return rec.id
+        job_id, payload_json = self._prepare(name, payload, timeout, id)
+        self._insert(job_id, name, payload_json, key, timeout, retry or NO_RETRY)
+        return job_id
 
     def submit(
         self,
@@ -365,12 +385,13 @@ class Jobs:
         Go: ``jobChan <- job`` inside a select on ``ctx.Done()``: raises ``ctx.err()`` if ``ctx``
         is done first, ShutdownError once shutdown began.
         """
-        rec = self._record(name, payload, key, timeout, retry, id)
+        job_id, payload_json = self._prepare(name, payload, timeout, id)
+        retry = retry or NO_RETRY
         while True:
-            sig = self._signal(_ROOM) if self.store.blocking else None
+            sig = self._signal(_ROOM) if self._store.blocking else None
             try:
-                self._insert(rec)
-                return rec.id
+                self._insert(job_id, name, payload_json, key, timeout, retry)
+                return job_id
             except QueueFullError:
                 pass
             cases = self._wait_cases(sig or self._signal(_ROOM), ctx)
@@ -383,28 +404,28 @@ class Jobs:
 
     def cancel(self, job_id: str) -> bool:
         """Cancel a queued or running job; return whether it acted (False: unknown or final)."""
-        if not self._do(self.store.cancel, job_id, self.store.clock()):
+        if not self._do(self._store.cancel, job_id, self._store.clock()):
             return False
         run = self._running.get(job_id)
         if run is not None:
-            run.cancel(JobCancelledError())
+            run._cancel(JobCancelledError())
         self._changed(job_id)
         self._changed(_ROOM)
         return True
 
     def get(self, job_id: str) -> JobInfo | None:
         """A snapshot of the job, or None."""
-        return self._do(self.store.get, job_id)
+        return self._do(self._store.get, job_id)
 
     def list(self, state: State | str | None = None, key: str | None = None, limit: int = 1000) -> list[JobInfo]:
         """Jobs, oldest first, filtered by state and key."""
-        return self._do(self.store.list, None if state is None else State(state), key, limit)
+        return self._do(self._store.list, None if state is None else State(state), key, limit)
 
     def wait(self, job_id: str, ctx: Context | None = None) -> JobInfo:
         """Block until the job is final; return it. Raises KeyError for an unknown id, ``ctx.err()``."""
         while True:
             sig = self._signal(job_id)
-            info = self._do(self.store.get, job_id)
+            info = self._do(self._store.get, job_id)
             if info is None:
                 raise KeyError(f"jobs: no job with id {job_id!r}")
             if info.state.final:
@@ -427,7 +448,7 @@ class Jobs:
             try:
                 while True:
                     sig = self._signal(job_id)
-                    info = self._do(self.store.get, job_id)
+                    info = self._do(self._store.get, job_id)
                     if info is None:
                         return
                     if (info.state, info.attempts) != last:
@@ -443,9 +464,9 @@ class Jobs:
         return out.recv_only()
 
     def stats(self) -> JobStats:
-        """Jobs per state in the store, and this runtime's totals (kept by one owning goroutine)."""
+        """Jobs per state in the store, and this runtime's totals."""
         totals = self._totals()
-        return JobStats(self._do(self.store.counts), totals, len(self._running), self._workers, self.capacity)
+        return JobStats(self._do(self._store.counts), totals, len(self._running), self._workers, self.capacity)
 
     def resize(self, workers: int) -> None:
         """Run at most ``workers`` handlers at once from now on (the runner's capacity)."""
@@ -467,9 +488,8 @@ class Jobs:
         self._started = True
         self._wake = Chan(1)
         self._stop = Chan()
-        self._stats = Stats(buffer=1024)  # the owner catches up in bursts, not per update
         self._loop(self._dispatch)  # _loops[0]: shutdown waits for it to leave before the grace
-        if self.store.durable:
+        if self._store.durable:
             self._loop(self._maintain)
 
     def _loop(self, fn: Callable[[], None]) -> None:
@@ -499,7 +519,7 @@ class Jobs:
     def _dispatch(self) -> None:
         """Claim jobs while there are free slots; start one goroutine per job."""
         assert self._wake is not None and self._stop is not None
-        store = self.store
+        store = self._store
         while not self._stop_claiming:
             free = self._workers - len(self._running)
             if free > 0 and self._names:
@@ -508,7 +528,7 @@ class Jobs:
                 for c in claimed:
                     self._start(c)
                 if claimed:
-                    self._count("started", len(claimed))
+                    self._started_runs += len(claimed)
                     self._changed(_ROOM)
                     continue
             cases: list[Case[object]] = [recv(self._wake), recv(self._stop)]
@@ -518,24 +538,24 @@ class Jobs:
                 cases.append(recv(new_timer(max(0.0, self._next_due - store.clock())).c))
                 self._next_due = None
             select(*cases)
+            self._poked = False  # from here on a submit pokes again
 
     def _start(self, c: ClaimedJob) -> None:
         """Start a worker goroutine with its first job (it may go on claiming: see _work)."""
-        go(self._work, c, self._begin(c))
+        go(self._work, *self._begin(c))
 
-    def _begin(self, c: ClaimedJob) -> tuple[Context, _Run]:
+    def _begin(self, c: ClaimedJob) -> tuple[Context, Job]:
         """Make the job's context and mark it running here."""
         ctx, cancel = gcontext.with_cancel_cause(gcontext.background())
         stop_timer = None
         if c.timeout is not None:
             ctx, stop_timer = gcontext.with_timeout_cause(ctx, c.timeout, JobTimeoutError())
-        run = _Run(c.token, cancel, stop_timer)
-        self._running[c.id] = run
+        job = self._running[c.id] = Job(self, c, cancel, stop_timer)
         if self._signals:
             self._changed(c.id)
-        return ctx, run
+        return ctx, job
 
-    def _work(self, c: ClaimedJob, begun: tuple[Context, _Run]) -> None:
+    def _work(self, ctx: Context, job: Job) -> None:
         """A worker goroutine: run its job, then claim the next one itself while there is room.
 
         Go: the worker pool's ``for job := range jobs``. Each job still runs under its own
@@ -544,47 +564,46 @@ class Jobs:
         and shutdown must know that no claim is in flight once the dispatcher has left (a durable
         store's jobs are claimed by the dispatcher alone).
         """
-        store = self.store
-        ctx, run = begun
+        store = self._store
+        running = self._running
         while True:
-            self._run(c, ctx, run)
-            if store.blocking or self._stop_claiming or len(self._running) >= self._workers or not self._names:
+            self._run(ctx, job)
+            if store.blocking or self._stop_claiming or len(running) >= self._workers or not self._names:
                 self._poke()  # the dispatcher decides what happens next
                 return
             now = store.clock()
             claimed = store.claim(self.worker_id, self._names, 1, now + self.lease, now)
             if not claimed:
                 return  # the queue is empty: the next submit pokes the dispatcher
-            c = claimed[0]
-            self._count("started")
+            self._started_runs += 1
             if self._signals:
                 self._changed(_ROOM)
-            ctx, run = self._begin(c)
+            ctx, job = self._begin(claimed[0])
 
-    def _run(self, c: ClaimedJob, ctx: Context, run: _Run) -> None:
+    def _run(self, ctx: Context, job: Job) -> None:
         """One job's run: run the handler, decide the outcome, complete it (fenced)."""
-        result: object = None
-        error: str | None = None
+        c = job._c
         try:
-            result = self._handlers[c.name](ctx, Job(self, c))
+            result = self._handlers[c.name](ctx, job)
         except Exception as e:  # noqa: BLE001 - a handler's error is the job's, never the program's
-            error = f"{type(e).__name__}: {e}"
-        outcome = self._outcome(c, ctx, result, error)
+            outcome = self._outcome(c, ctx, None, f"{type(e).__name__}: {e}")
+        else:  # the common end first: no result, not cancelled
+            outcome = _SUCCEEDED_NULL if result is None and ctx.err() is None else self._outcome(c, ctx, result, None)
         if outcome is not None:
-            store = self.store
+            store = self._store
             if store.blocking:
-                to_thread(store.complete, c.id, run.token, outcome, store.clock())
+                to_thread(store.complete, c.id, c.token, outcome, store.clock())
             else:
-                store.complete(c.id, run.token, outcome, store.clock())
+                store.complete(c.id, c.token, outcome, store.clock())
             if outcome.retry_at is not None:
-                self._count("retried")
+                self._retried += 1
                 self._next_due = min(self._next_due or outcome.retry_at, outcome.retry_at)
                 self._poke()  # the dispatcher arms its timer for the retry
-        if run.stop_timer is not None:
-            run.stop_timer()
-        run.cancel(None)
+        if job._stop_timer is not None:
+            job._stop_timer()
+        job._cancel(None)
         del self._running[c.id]
-        self._count("finished")
+        self._finished += 1
         if self._signals:
             self._changed(c.id)
             self._changed(_IDLE)
@@ -608,18 +627,18 @@ class Jobs:
             except TypeError as e:
                 error = f"TypeError: {e}"
         if c.attempts < c.retry.attempts:
-            retry_at = self.store.clock() + c.retry.delay(c.attempts, self._rng)
+            retry_at = self._store.clock() + c.retry.delay(c.attempts, self._rng)
             return Outcome(State.FAILED, error=error, retry_at=retry_at, capacity=self.capacity)
         return Outcome(State.FAILED, error=error)
 
     def _progress(self, job: Job, fraction: float, message: str) -> None:
-        if self._do(self.store.progress, job.id, job.token, fraction, message):
+        if self._do(self._store.progress, job.id, job.token, fraction, message):
             self._changed(job.id)
 
     def _maintain(self) -> None:
         """Durable stores: renew leases, learn of cancels made elsewhere, reclaim expired leases."""
         assert self._stop is not None
-        store = self.store
+        store = self._store
         next_renew = next_reclaim = 0.0
         while True:
             now = store.clock()
@@ -632,7 +651,7 @@ class Jobs:
                 for job_id, state in gone.items():
                     run = self._running.get(job_id)
                     if run is not None and run.token == tokens[job_id]:
-                        run.cancel(_cause_of(state))
+                        run._cancel(_cause_of(state))
                         self._changed(job_id)
             if now >= next_reclaim:
                 next_reclaim = now + self.lease / 3
@@ -648,8 +667,8 @@ class Jobs:
             while self._running or not also():
                 sig = self._signal(_IDLE)
                 cases: list[Case[object]] = [recv(sig), recv(timer.c)]
-                if self.store.durable:
-                    cases.append(recv(new_timer(self.store.poll_interval).c))
+                if self._store.durable:
+                    cases.append(recv(new_timer(self._store.poll_interval).c))
                 if select(*cases)[0] == 1:
                     return
         finally:
@@ -668,8 +687,8 @@ class Jobs:
         if not self._started:
             return ShutdownReport(0)
         assert self._stop is not None
-        started = self._totals().get("finished", 0)
-        store = self.store
+        started = self._finished
+        store = self._store
         if store.durable:
             self._stop_claiming = True
             self._poke()
@@ -681,7 +700,7 @@ class Jobs:
         for done in self._loops:
             done.recv()
         for run in list(self._running.values()):
-            run.cancel(ShutdownError())
+            run._cancel(ShutdownError())
         self._wait_idle(self.hard_grace, lambda: True)
         ignored = list(self._running)
         tokens = dict(self._interrupted)
@@ -689,8 +708,4 @@ class Jobs:
         back = self._do(store.hand_back, self.worker_id, tokens, store.clock())
         for job_id in back:
             self._changed(job_id)
-        assert self._stats is not None
-        self._flush()
-        self._final_totals = self._stats.close()
-        self._stats = None
-        return ShutdownReport(self._final_totals.get("finished", 0) - started, back, ignored)
+        return ShutdownReport(self._finished - started, back, ignored)
