@@ -17,6 +17,12 @@ checked on every heartbeat (a node that missed the message while reconnecting st
 one heartbeat). What it learns waits in ``_gone`` until the runtime's next ``renew`` call (every
 ``poll_interval``) collects it: the watcher never touches the scheduler.
 
+A store given a ``clock`` (a test on virtual time) keeps every time on that clock instead, so that
+what it does depends on the clock alone, never on real time or a thread's timing: the scripts take
+leases and worker registrations from the caller's ``now``, no watcher starts (every ``renew``
+reads the job records; the worker registers at claims), and an idle node rechecks after
+``idle_recheck`` seconds of the clock.
+
 Latest wins: each key has a sequence (``kseq:<key>``) incremented by every submit with that key;
 a job records the value it got. Submit supersedes the key's live job in the same script; claim
 skips (supersedes) a queued job whose sequence is behind; completion requires ``state = running``,
@@ -85,7 +91,10 @@ _FIELDS: Final = (
 _LIB: Final = """
 local P = KEYS[1]
 local function jk(id) return P .. 'job:' .. id end
-local function now_ms()
+-- the lease clock in ms: the store's clock when the caller passed it (a store given a clock), else
+-- the server's TIME
+local function now_ms(given)
+  if given ~= '' then return tonumber(given) end
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
@@ -174,7 +183,7 @@ end
 return {1, old or ''}
 """
 
-# ARGV: worker limit lease_ms now name...
+# ARGV: worker limit lease_ms now tms name...  (tms: the lease clock's now in ms, or '' for the server's)
 #   ->  {earliest retry's run_after or '', then flat id name payload key timeout retry attempts version...}
 _CLAIM: Final = """
 local worker, limit, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
@@ -202,9 +211,9 @@ local function head(name)
   end
 end
 local out = {}
-local lease = now_ms() + tonumber(ARGV[3])
+local lease = now_ms(ARGV[5]) + tonumber(ARGV[3])
 local heads = {}
-for i = 5, #ARGV do heads[ARGV[i]] = true end
+for i = 6, #ARGV do heads[ARGV[i]] = true end
 while #out < limit * 8 do
   local best, bname, brseq = nil, nil, nil
   for name, _ in pairs(heads) do
@@ -232,12 +241,12 @@ table.insert(out, 1, due[2] or '')
 return out
 """
 
-# ARGV: extend(0|1) worker names_csv worker_ttl_ms, then id token lease_ms triples
+# ARGV: extend(0|1) worker names_csv worker_ttl_ms tms, then id token lease_ms triples
 #   -> flat {id state} for the jobs not held any more
 _RENEW: Final = """
-local now = now_ms()
+local now = now_ms(ARGV[5])
 local out = {}
-for i = 5, #ARGV, 3 do
+for i = 6, #ARGV, 3 do
   local id = ARGV[i]
   local f = redis.call('HMGET', jk(id), 'state', 'version')
   if f[1] == 'running' and f[2] == ARGV[i + 1] then
@@ -251,7 +260,7 @@ if ARGV[2] ~= '' then  -- the worker's registration: what it handles, for the sw
   local w = P .. 'wnames:' .. ARGV[2]
   redis.call('DEL', w)
   for name in string.gmatch(ARGV[3], '[^,]+') do redis.call('SADD', w, name) end
-  redis.call('PEXPIRE', w, tonumber(ARGV[4]))
+  if ARGV[5] == '' then redis.call('PEXPIRE', w, tonumber(ARGV[4])) end  -- else the sweep deletes it
 end
 return out
 """
@@ -322,9 +331,9 @@ redis.call('DEL', P .. 'wnames:' .. ARGV[2])
 return out
 """
 
-# ARGV: now max_lost unhandled_after  ->  the ids reclaimed or failed
+# ARGV: now max_lost unhandled_after tms  ->  the ids reclaimed or failed
 _RECLAIM: Final = """
-local now, ms = ARGV[1], now_ms()
+local now, ms = ARGV[1], now_ms(ARGV[4])
 local out = {}
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'running', '-inf', ms, 'LIMIT', 0, 1000)) do
   local lost = redis.call('HINCRBY', jk(id), 'lost', 1)
@@ -333,6 +342,9 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'running', '-inf', ms, 'LIM
 end
 -- queued jobs no live worker handles fail once they waited unhandled_after: a clear error, not a
 -- job that waits forever
+for _, w in ipairs(redis.call('ZRANGEBYSCORE', P .. 'workers', '-inf', ms)) do
+  redis.call('DEL', P .. 'wnames:' .. w)
+end
 redis.call('ZREMRANGEBYSCORE', P .. 'workers', '-inf', ms)
 local live = redis.call('ZRANGE', P .. 'workers', 0, -1)
 if #live > 0 then
@@ -418,11 +430,12 @@ class RedisStore:
         url, own = _split_url(url)
         self.url = _redact(url)
         self.clock: Callable[[], float] = clock or time.time
+        self._clocked = clock is not None  # leases, registrations and idle rechecks on self.clock
         self.poll_interval = poll_interval
         self.prefix = prefix or own.get("prefix", "{gochan:jobs}:")
         self.max_payload = max_payload or int(own.get("max_payload", 1 << 20))
-        self.unhandled_after = unhandled_after if unhandled_after is not None else float(
-            own.get("unhandled_after", 60.0)
+        self.unhandled_after = (
+            unhandled_after if unhandled_after is not None else float(own.get("unhandled_after", 60.0))
         )
         self.reconnect_for = reconnect_for
         self._raw_url = url
@@ -444,7 +457,8 @@ class RedisStore:
         self._watcher: threading.Thread | None = None
         self._subscribed = threading.Event()
         self._dirty = threading.Event()  # set by the watcher: new work was announced
-        self._last_empty: float | None = None  # when (monotonic) the last claim found nothing
+        self._last_empty: float | None = None  # when the last claim found nothing (clock if _clocked, else monotonic)
+        self._registered_until = float("-inf")  # _clocked: the clock time to register this worker again
         self._next_due: float | None = None  # the earliest retry's run_after, as the last claim saw it
         self.idle_recheck = 1.0
         self._closed = threading.Event()
@@ -554,18 +568,18 @@ class RedisStore:
         if limit <= 0 or not names:
             return []
         lease_ms = max(1, round((lease_until - now) * 1000))
-        self._watch(worker, names, lease_ms)
+        self._watch(worker, names, lease_ms, now)
         if self._nothing_new(now):
             return []
         self._dirty.clear()  # a notice arriving from now on counts for the next claim
         try:
-            due, *flat = self._call("claim", [worker, limit, lease_ms, repr(now), *sorted(names)])
+            due, *flat = self._call("claim", [worker, limit, lease_ms, repr(now), self._tms(now), *sorted(names)])
         except StoreUnavailableError:
             self._dirty.set()
             time.sleep(min(0.5, max(self.poll_interval, 0.05)))  # the dispatcher polls again: back off
             return []
         self._next_due = float(due) if due else None
-        self._last_empty = None if flat else time.monotonic()
+        self._last_empty = None if flat else (now if self._clocked else time.monotonic())
         out = []
         for i in range(0, len(flat), 8):
             job_id, name, payload, key, timeout, retry, attempts, version = flat[i : i + 8]
@@ -579,24 +593,41 @@ class RedisStore:
                 self._held[c.id] = (c.token, lease_ms)
         return out
 
+    def _tms(self, now: float) -> str:
+        """The lease clock's ``now`` for a script: this store's clock when it was given one, else ''
+        (the script reads the server's TIME)."""
+        return repr(now * 1000) if self._clocked else ""
+
     def _nothing_new(self, now: float) -> bool:
         """True when the last claim found nothing and nothing can have changed since: no notice of new
-        work (pub/sub), no retry due, and less than ``idle_recheck`` seconds passed (in case a notice
-        was lost). Spares an idle node a round trip per poll."""
-        if self._last_empty is None or self._dirty.is_set() or not self._subscribed.is_set():
+        work (this store's own changes, or pub/sub), no retry due, and less than ``idle_recheck``
+        seconds passed (in case a notice was lost). Spares an idle node a round trip per poll.
+
+        A store given a clock hears no pub/sub (it has no watcher): it rechecks after
+        ``idle_recheck`` seconds of its clock, so what it claims depends on that clock alone."""
+        if self._last_empty is None or self._dirty.is_set():
             return False
         if self._next_due is not None and now >= self._next_due:
             return False
-        return time.monotonic() - self._last_empty < self.idle_recheck
+        if self._clocked:
+            return now - self._last_empty < self.idle_recheck
+        return self._subscribed.is_set() and time.monotonic() - self._last_empty < self.idle_recheck
 
     def renew(self, worker: str, tokens: Mapping[str, int], lease_until: float | None) -> dict[str, State]:
         with self._mu:
             gone = {i: self._gone.pop(i) for i in tokens if i in self._gone}
-        if lease_until is not None and tokens:
+        # With a clock there is no watcher: every call reads the records (the durable cancel) and
+        # leases are extended on the clock; without, the watcher reads them and this call extends.
+        if tokens and (lease_until is not None or self._clocked):
             with self._mu:
                 triples = [(i, t, self._held.get(i, (t, self._lease_ms))[1]) for i, t in tokens.items()]
+            tms = ""
+            if self._clocked and lease_until is not None:
+                now = lease_until - self._lease_ms / 1000
+                tms = self._tms(now)
+                self._registered_until = now + self._lease_ms / 3000
             try:
-                gone.update(self._renew(triples, self._r))
+                gone.update(self._renew(triples, self._r, lease_until is not None, tms))
             except StoreUnavailableError:
                 pass  # the watcher keeps trying; the lease decides
         with self._mu:
@@ -604,9 +635,14 @@ class RedisStore:
                 self._held.pop(i, None)
         return gone
 
-    def _renew(self, triples: list[tuple[str, int, int]], client: redis.Redis) -> dict[str, State]:
-        reg = [self._worker or "", self._names, self._lease_ms * 3]
-        flat = self._call("renew", ["1", *reg, *[x for t in triples for x in t]], client)
+    def _renew(
+        self, triples: list[tuple[str, int, int]], client: redis.Redis, extend: bool = True, tms: str = ""
+    ) -> dict[str, State]:
+        """Extend the leases of ``triples`` (when ``extend``) and register this worker (then too);
+        return the jobs of ``triples`` no longer held."""
+        reg = [self._worker or "", self._names, self._lease_ms * 3] if extend else ["", "", 0]
+        args = ["1" if extend else "0", *reg, tms, *[x for t in triples for x in t]]
+        flat = self._call("renew", args, client)
         return {flat[i].decode(): State(flat[i + 1].decode()) for i in range(0, len(flat), 2)}
 
     def complete(self, job_id: str, token: int, outcome: Outcome, now: float) -> bool:
@@ -641,7 +677,7 @@ class RedisStore:
 
     def reclaim(self, now: float) -> list[str]:
         try:
-            ids = self._call("reclaim", [repr(now), MAX_LOST, repr(self.unhandled_after)])
+            ids = self._call("reclaim", [repr(now), MAX_LOST, repr(self.unhandled_after), self._tms(now)])
         except StoreUnavailableError:
             return []
         if ids:
@@ -710,9 +746,21 @@ class RedisStore:
 
     # -- the watcher: leases and cancels on an OS thread of their own -------------------------------
 
-    def _watch(self, worker: str, names: Collection[str], lease_ms: int) -> None:
-        """Start the watcher at the first claim (a store that only submits needs none)."""
+    def _watch(self, worker: str, names: Collection[str], lease_ms: int, now: float) -> None:
+        """Start the watcher at the first claim (a store that only submits needs none).
+
+        A store given a clock (a test on virtual time) starts none: nothing it does may depend on an
+        OS thread's timing or on real time. It registers the worker here, every lease/3 of its clock,
+        and its ``renew`` reads the records at every call."""
         self._worker, self._names, self._lease_ms = worker, ",".join(sorted(names)), lease_ms
+        if self._clocked:
+            if now >= self._registered_until:
+                self._registered_until = now + lease_ms / 3000
+                try:
+                    self._renew([], self._r, True, self._tms(now))
+                except StoreUnavailableError:
+                    self._registered_until = float("-inf")
+            return
         if self._watcher is None:
             self._watcher = threading.Thread(
                 target=self._watcher_loop, args=(weakref.ref(self),), name="gochan-jobs-redis-watcher", daemon=True
