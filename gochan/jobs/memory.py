@@ -8,11 +8,18 @@ is a plain Python function that never blocks and never yields, so on one schedul
 a lock makes them atomic across OS threads too. Jobs are never leased (they die with the process):
 ``renew`` only reports what changed and ``reclaim`` has nothing to do.
 
+Retention: the store keeps the last ``keep_finished`` jobs that ended (in the order they ended)
+and forgets older ones, so a long-lived process does not grow without bound; ``counts`` still
+counts the forgotten ones (a count per state is a running total, as a Go program's expvar). A
+waiter (``wait``, ``watch``) reads its job's final state before ``keep_finished`` more jobs can end:
+it is woken at the job's end, and a worker yields after a bounded run of jobs (see the runtime).
+
 Invariants (between operations):
   r.state is QUEUED       iff  r is in _fifo (with r.run_after <= the time it was put there) or in _later
   _counts[QUEUED]         is the number of queued jobs (the deque may also hold stale records)
   _live[k] is r           iff  r.key == k and r.state in (QUEUED, RUNNING)
-  _counts[s] == number of records in state s
+  _counts[s] == number of records in state s, plus (final s) the forgotten jobs that ended in s
+  _ended                  holds the records of _jobs in a final state, in the order they ended
 """
 
 from __future__ import annotations
@@ -117,8 +124,12 @@ class MemoryStore:
     blocking = False
     poll_interval = 0.0
 
-    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, *, clock: Callable[[], float] = time.time, keep_finished: int | None = 10_000) -> None:
+        if keep_finished is not None and keep_finished < 1:
+            raise ValueError(f"jobs: keep_finished must be >= 1 or None (keep all), got {keep_finished}")
         self.clock = clock
+        self.keep_finished = keep_finished
+        self._ended: deque[_Rec] = deque()
         self._jobs: dict[str, _Rec] = {}
         self._fifo: deque[_Rec] = deque()
         self._later: list[tuple[float, int, _Rec]] = []  # (run_after, tie-break, record) of retries
@@ -147,6 +158,10 @@ class MemoryStore:
             r.finished_at = now
             if r.key is not None and self._live.get(r.key) is r:
                 del self._live[r.key]
+            ended = self._ended
+            ended.append(r)
+            if self.keep_finished is not None and len(ended) > self.keep_finished:
+                del self._jobs[ended.popleft().id]  # forgotten: get() now returns None
 
     # -- the store interface ----------------------------------------------------------------------
 
@@ -225,10 +240,14 @@ class MemoryStore:
 
     def renew(self, worker: str, tokens: Mapping[str, int], lease_until: float | None) -> dict[str, State]:
         with self._mu:
-            jobs = self._jobs
-            return {
-                i: jobs[i].state for i, tok in tokens.items() if jobs[i].state is not _RUNNING or jobs[i].version != tok
-            }
+            gone: dict[str, State] = {}
+            for i, tok in tokens.items():
+                r = self._jobs.get(i)
+                if r is None:
+                    gone[i] = State.CANCELLED  # it ended (cancelled, or superseded) and was forgotten since
+                elif r.state is not _RUNNING or r.version != tok:
+                    gone[i] = r.state
+            return gone
 
     def _held(self, job_id: str, token: int) -> _Rec | None:
         r = self._jobs.get(job_id)

@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Final, TypeVar, TypeVarTuple, final
 
-from gochan import Case, Chan, RecvChan, go, new_timer, recv, select, to_thread
+from gochan import Case, Chan, RecvChan, go, gosched, new_timer, recv, select, to_thread
 from gochan import context as gcontext
 from gochan.context import CancelCauseFunc, CancelFunc, Context
 
@@ -181,6 +181,8 @@ class JobStats:
     workers: int
     capacity: int
 
+
+_SLICE: Final = 32  # jobs a worker runs in a row before it lets the other goroutines run
 
 _SUCCEEDED_NULL: Final = Outcome(State.SUCCEEDED, result_json="null")  # the common result, built once
 
@@ -563,11 +565,20 @@ class Jobs:
         (the memory store) is claimed from here: a blocking claim runs off the scheduler's thread,
         and shutdown must know that no claim is in flight once the dispatcher has left (a durable
         store's jobs are claimed by the dispatcher alone).
+
+        Goroutines are not preempted: a worker whose handlers never block would keep the thread
+        while jobs remain, and a job claimed by a worker that has not run yet would wait for all
+        of them. So a worker yields (``gosched``) after every ``_SLICE`` jobs it runs in a row.
         """
         store = self._store
         running = self._running
+        ran = 0
         while True:
             self._run(ctx, job)
+            ran += 1
+            if ran == _SLICE:
+                ran = 0
+                gosched()
             if store.blocking or self._stop_claiming or len(running) >= self._workers or not self._names:
                 self._poke()  # the dispatcher decides what happens next
                 return
