@@ -20,7 +20,9 @@ def echo_jobs(store: MemoryStore, workers: int = 1) -> Jobs:
 
     @jobs.handler("hang")
     def hang(ctx: Context, job: Job) -> object:
-        ctx.done().recv()
+        done = ctx.done()
+        assert done is not None
+        done.recv()
         return None
 
     return jobs
