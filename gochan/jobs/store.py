@@ -1,7 +1,8 @@
 """The store interface: every state change of a job is ONE atomic operation of a store.
 
-A store is plain synchronous code, safe to call from several OS threads (the runtime may run a
-blocking store's calls on threads with ``gochan.to_thread``); it never uses gochan itself. That is
+A store is plain synchronous code that never uses gochan itself. A blocking store is safe to call
+from several OS threads (the runtime runs its calls on threads with ``gochan.to_thread``); a
+non-blocking one (the memory store) is called on its program's scheduler thread only. That is
 what lets a store for many machines implement each operation as one server-side script (Redis:
 one Lua script per operation) with no locking across calls. The rules each operation must keep are
 in docs/jobs.md (*The store interface*); ``tests/jobs/`` runs the same conformance suite against
