@@ -3,14 +3,16 @@
 No-op jobs, submit → succeeded, measured end to end (the first submit to the last success):
 
 - ``gochan.jobs`` with the memory store, 1/8/64 workers, beside ``concurrent.futures``'
-  ThreadPoolExecutor and an asyncio queue with worker tasks (the same N no-op jobs, same workers);
+  ThreadPoolExecutor, an asyncio queue with worker tasks and the seeds' Go consumer
+  (``jobs_go.go``: a buffered job channel, N worker goroutines, a context per job; built when
+  ``go`` is on PATH) — the same N no-op jobs, the same workers;
 - ``gochan.jobs`` with the SQLite store and 1 or 4 worker processes (8 handlers each), the jobs
   submitted by this process while the workers run;
 - cancel latency across processes: a job runs in a worker process, this process cancels it in
   the store, the worker's handler notes when its context's done channel closed; p50 and p99.
 
 Targets (docs/jobs.md): memory >= 50 000 jobs/s and >= 5x ThreadPoolExecutor; SQLite >= 3 000
-jobs/s; cancel p99 < 100 ms. Huey and the Go consumer are not measured here.
+jobs/s; cancel p99 < 100 ms. Huey is not measured here.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import asyncio
 import json
 import os
 import select
+import shutil
 import signal
 import statistics
 import subprocess
@@ -37,9 +40,12 @@ from gochan.context import Context
 from gochan.jobs import Job, Jobs, State, Store
 from gochan.jobs.sqlite import SqliteStore
 
+from .golang import _env
+
 GROUP = "jobs"
 WORKERS = (1, 8, 64)
 ROOT = Path(__file__).resolve().parent.parent
+GO_SOURCE = Path(__file__).with_name("jobs_go.go")
 
 
 # -- memory store and its peers --------------------------------------------------------------------
@@ -110,6 +116,33 @@ IMPLS: dict[str, tuple[str, Callable[[int, int], float]]] = {
     "asyncio": ("asyncio.Queue + worker tasks", asyncio_queue),
 }
 
+GO_TITLE = "Go consumer (chan + goroutines)"
+
+
+def prepare_go(workdir: Path) -> tuple[Path | None, str]:
+    """Build jobs_go.go in ``workdir``: (the binary, "") or (None, why it is not measured)."""
+    go = shutil.which("go")
+    if go is None:
+        return None, "not measured (no go on PATH)"
+    (workdir / "main.go").write_text(GO_SOURCE.read_text())
+    try:
+        built = subprocess.run(
+            [go, "build", "-o", "jobs_go", "main.go"],
+            cwd=workdir, capture_output=True, text=True, timeout=300, env=_env(), check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError) as e:
+        return None, f"not measured (go toolchain failed: {e})"
+    if built.returncode != 0:
+        return None, "not measured (go build failed: " + " ".join(built.stderr.strip().splitlines()[-2:]) + ")"
+    return workdir / "jobs_go", ""
+
+
+def go_consumer(binary: Path, n: int, workers: int) -> float:
+    """The seeds' Go consumer in its own process; the seconds it reports (first submit to last done)."""
+    out = subprocess.run([str(binary), str(workers), str(n)], capture_output=True, text=True, timeout=300, check=True)
+    seconds: float = json.loads(out.stdout)["seconds"]
+    return seconds
+
 
 # -- sqlite: worker processes -----------------------------------------------------------------------
 
@@ -142,15 +175,12 @@ def worker_main(db: str, workers: int, log: str) -> None:
 
 
 def _start_workers(db: Path, procs: int, log: Path) -> list[subprocess.Popen[str]]:
-    ps = [
-        subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.jobs", "--worker", str(db), "8", str(log)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(procs)
-    ]
+    return _start([sys.executable, "-m", "benchmarks.jobs", "--worker", str(db), "8", str(log)], procs)
+
+
+def _start(cmd: list[str], procs: int) -> list[subprocess.Popen[str]]:
+    """``procs`` processes running ``cmd``, each having printed "ready"."""
+    ps = [subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True) for _ in range(procs)]
     for p in ps:
         assert p.stdout is not None
         ready, _, _ = select.select([p.stdout], [], [], 60)
@@ -283,22 +313,30 @@ def run_group(quick: bool, rounds: int | None, progress: Callable[[str], None]) 
     n_mem = 2_000 if quick else 50_000
     n_sql = 300 if quick else 6_000
     k_cancel = 5 if quick else 60
+    titles = [title for title, _ in IMPLS.values()] + [GO_TITLE]
     lines = [
         f"### gochan.jobs: no-op jobs, submit → succeeded (best of {rounds}; {os.cpu_count()} cores)",
         "",
-        f"| workers | {' | '.join(title for title, _ in IMPLS.values())} | gochan / ThreadPoolExecutor |",
-        "|--:|" + "--:|" * (len(IMPLS) + 1),
+        f"| workers | {' | '.join(titles)} | gochan / ThreadPoolExecutor |",
+        "|--:|" + "--:|" * (len(titles) + 1),
     ]
     doc: dict[str, object] = {"schema": "gochan-benchmarks-jobs/1", "quick": quick, "rounds": rounds}
     memory: dict[str, dict[str, float]] = {}
-    for w in WORKERS:
-        row: dict[str, float] = {}
-        for name, (title, fn) in IMPLS.items():
-            progress(f"jobs: {title}, {w} workers, {n_mem} jobs")
-            row[name] = n_mem / min(fn(n_mem, w) for _ in range(rounds))
-        memory[str(w)] = row
-        cells = " | ".join(f"{row[name]:,.0f} jobs/s" for name in IMPLS)
-        lines.append(f"| {w} | {cells} | {row['gochan'] / row['threads']:.1f}x |")
+    with tempfile.TemporaryDirectory(prefix="gochan-jobs-go-") as tmp:
+        gobin, go_reason = prepare_go(Path(tmp))
+        doc["go"] = go_reason or "ok"
+        for w in WORKERS:
+            row: dict[str, float] = {}
+            for name, (title, fn) in IMPLS.items():
+                progress(f"jobs: {title}, {w} workers, {n_mem} jobs")
+                row[name] = n_mem / min(fn(n_mem, w) for _ in range(rounds))
+            if gobin is not None:
+                progress(f"jobs: {GO_TITLE}, {w} workers, {n_mem} jobs")
+                row["go"] = n_mem / min(go_consumer(gobin, n_mem, w) for _ in range(rounds))
+            memory[str(w)] = row
+            cells = [f"{row[name]:,.0f} jobs/s" for name in IMPLS]
+            cells.append(f"{row['go']:,.0f} jobs/s" if "go" in row else go_reason)
+            lines.append(f"| {w} | {' | '.join(cells)} | {row['gochan'] / row['threads']:.1f}x |")
     doc["memory"] = memory
     sqlite: dict[str, float] = {}
     lines += ["", "| SQLite store (8 handlers per process) | jobs/s |", "|---|--:|"]
