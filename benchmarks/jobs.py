@@ -7,12 +7,13 @@ No-op jobs, submit → succeeded, measured end to end (the first submit to the l
   (``jobs_go.go``: a buffered job channel, N worker goroutines, a context per job; built when
   ``go`` is on PATH) — the same N no-op jobs, the same workers;
 - ``gochan.jobs`` with the SQLite store and 1 or 4 worker processes (8 handlers each), the jobs
-  submitted by this process while the workers run;
+  submitted by this process while the workers run, beside Huey's SQLite storage with 1 or 4
+  consumer processes (8 worker threads each; benchmarks/jobs_huey.py), measured the same way;
 - cancel latency across processes: a job runs in a worker process, this process cancels it in
   the store, the worker's handler notes when its context's done channel closed; p50 and p99.
 
 Targets (docs/jobs.md): memory >= 50 000 jobs/s and >= 5x ThreadPoolExecutor; SQLite >= 3 000
-jobs/s; cancel p99 < 100 ms. Huey is not measured here.
+jobs/s and ahead of Huey; cancel p99 < 100 ms.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from gochan.context import Context
 from gochan.jobs import Job, Jobs, State, Store
 from gochan.jobs.sqlite import SqliteStore
 
+from . import jobs_huey
 from .golang import _env
 
 GROUP = "jobs"
@@ -221,6 +223,25 @@ def sqlite_throughput(n: int, procs: int) -> float:
             _stop_workers(ps)
 
 
+def huey_throughput(n: int, procs: int) -> float:
+    """Huey's SQLite storage, measured as :func:`sqlite_throughput`: ``procs`` consumer processes
+    (8 worker threads each) run; this process enqueues ``n`` no-op tasks and polls Huey's stored
+    results (as the other polls our counts) until all are done."""
+    with tempfile.TemporaryDirectory(prefix="gochan-huey-") as tmp:
+        db = str(Path(tmp) / "huey.db")
+        huey, noop = jobs_huey.make(db)  # creates the tables before the consumers race to
+        ps = _start([sys.executable, "-m", "benchmarks.jobs_huey", db, "8"], procs)
+        try:
+            t0 = time.perf_counter()
+            for _ in range(n):
+                noop()
+            while huey.result_count() < n:
+                time.sleep(0.005)
+            return time.perf_counter() - t0
+        finally:
+            _stop_workers(ps)
+
+
 def cancel_latencies(k: int) -> list[float]:
     with tempfile.TemporaryDirectory(prefix="gochan-jobs-") as tmp:
         db, log = Path(tmp) / "jobs.db", Path(tmp) / "log"
@@ -339,12 +360,25 @@ def run_group(quick: bool, rounds: int | None, progress: Callable[[str], None]) 
             lines.append(f"| {w} | {' | '.join(cells)} | {row['gochan'] / row['threads']:.1f}x |")
     doc["memory"] = memory
     sqlite: dict[str, float] = {}
-    lines += ["", "| SQLite store (8 handlers per process) | jobs/s |", "|---|--:|"]
+    huey: dict[str, float | None] = {}
+    huey_reason = "" if jobs_huey.installed() else "not installed (pip install -e '.[bench]')"
+    lines += [
+        "",
+        "| SQLite, 8 handlers/threads per process | gochan.jobs (SQLite store) | Huey (SqliteHuey) | gochan ÷ Huey |",
+        "|---|--:|--:|--:|",
+    ]
     for procs in (1, 4):
         progress(f"jobs: sqlite, {procs} worker processes, {n_sql} jobs")
-        sqlite[str(procs)] = n_sql / min(sqlite_throughput(n_sql, procs) for _ in range(rounds))
-        lines.append(f"| {procs} worker process{'es' if procs > 1 else ''} | {sqlite[str(procs)]:,.0f} |")
+        ours = sqlite[str(procs)] = n_sql / min(sqlite_throughput(n_sql, procs) for _ in range(rounds))
+        theirs = huey[str(procs)] = None
+        if not huey_reason:
+            progress(f"jobs: Huey (SqliteHuey), {procs} consumer processes, {n_sql} jobs")
+            theirs = huey[str(procs)] = n_sql / min(huey_throughput(n_sql, procs) for _ in range(rounds))
+        cells = [f"{ours:,.0f} jobs/s", huey_reason or f"{theirs:,.0f} jobs/s"]
+        cells.append(f"{ours / theirs:.1f}x" if theirs else "-")
+        lines.append(f"| {procs} worker process{'es' if procs > 1 else ''} | {' | '.join(cells)} |")
     doc["sqlite"] = sqlite
+    doc["huey"] = huey
     progress(f"jobs: cancel latency across processes, {k_cancel} cancels")
     lat = cancel_latencies(k_cancel)
     doc["cancel_ms"] = {"p50": statistics.median(lat) * 1e3, "p99": pct(lat, 0.99) * 1e3, "n": len(lat)}

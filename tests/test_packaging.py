@@ -23,7 +23,7 @@ EXTRAS: dict[str, list[str]] = PROJECT["optional-dependencies"]
 # The third-party modules the suite may import, and the distribution that provides each.
 TEST_IMPORTS = {"pytest": "pytest", "hypothesis": "hypothesis", "greenlet": "greenlet", "redis": "redis"}
 # What the benchmark suite compares gochan with: the bench extra, never needed by the tests.
-PEERS = {"matplotlib", "gevent", "trio", "anyio", "aiochan", "goless", "rq", "arq", "dramatiq", "celery"}
+PEERS = {"matplotlib", "gevent", "trio", "anyio", "aiochan", "goless", "rq", "arq", "dramatiq", "celery", "huey"}
 OWN = {"gochan", "tests", "benchmarks", "examples"}
 
 
