@@ -35,9 +35,10 @@ a cluster)::
   P ready:<name>  list: ids of due queued jobs of that name, FIFO (cancelled ones removed lazily)
   P delayed       zset: retries waiting for their run_after (score)
   P running       zset: running jobs by lease deadline (server ms)
-  P all           zset: every job by submit order (list, ls)
+  P all           zset: every job by submit order (list, ls), until the retention removes it
   P nqueued       the number of queued jobs (the bound);  P counts  hash: jobs per state
   P live:<key>    the id of the key's live job;  P kseq:<key>  the key's sequence
+  P finished      zset: finished jobs by finished_at (the retention removes the oldest)
   P names         set: every job name submitted;  P workers  zset: live workers by expiry
   P wnames:<w>    set: the names worker w handles (expires with it)
   P events        pub/sub channel: "<state> <id>" when a running job is cancelled or superseded;
@@ -48,6 +49,7 @@ Invariants (between scripts):
   nqueued             is the number of queued jobs;  counts[s] the number in state s
   live:<k> = j        iff  key(j) = k and state(j) in (queued, running)
   j in running        iff  state(j) = running
+  j in finished       iff  state(j) is final (a job the retention removed is in no key at all)
 
 Calls block on the network: the runtime makes them with ``gochan.to_thread`` (``blocking``). Each
 OS thread runs the scripts on a connection of its own, without redis-py's pool and per-command
@@ -120,6 +122,7 @@ end
 local function finish(id, from, to, now, err)
   local j = jk(id)
   redis.call('HSET', j, 'state', to, 'finished_at', now)
+  redis.call('ZADD', P .. 'finished', now, id)
   if err then redis.call('HSET', j, 'error', err) end
   redis.call('HINCRBY', j, 'version', 1)
   if from == 'queued' then
@@ -132,6 +135,31 @@ local function finish(id, from, to, now, err)
   count(from, to)
   local k = redis.call('HGET', j, 'key')
   if k and redis.call('GET', P .. 'live:' .. k) == id then redis.call('DEL', P .. 'live:' .. k) end
+end
+-- retention: delete up to n finished jobs that finished before cutoff ('' for none), and the oldest
+-- beyond max finished jobs ('' for no bound); a key's sequence goes with its last job when the key
+-- has no live job (a later submit starts it again: no job of the key is left to compare)
+local function sweep(cutoff, max, n)
+  local ids = {}
+  if cutoff ~= '' then ids = redis.call('ZRANGEBYSCORE', P .. 'finished', '-inf', '(' .. cutoff, 'LIMIT', 0, n) end
+  if max ~= '' and #ids < n then
+    local over = redis.call('ZCARD', P .. 'finished') - #ids - tonumber(max)
+    if over > 0 then ids = redis.call('ZRANGE', P .. 'finished', 0, #ids + math.min(over, n - #ids) - 1) end
+  end
+  for _, id in ipairs(ids) do
+    local j = jk(id)
+    local f = redis.call('HMGET', j, 'state', 'key', 'kseq')
+    if f[1] then
+      redis.call('HINCRBY', P .. 'counts', f[1], -1)
+      if f[2] and redis.call('EXISTS', P .. 'live:' .. f[2]) == 0
+        and redis.call('GET', P .. 'kseq:' .. f[2]) == f[3] then
+        redis.call('DEL', P .. 'kseq:' .. f[2])
+      end
+      redis.call('DEL', j)
+    end
+    redis.call('ZREM', P .. 'all', id)
+    redis.call('ZREM', P .. 'finished', id)
+  end
 end
 local function requeue(id, now)  -- running -> queued (hand back, reclaim), version+1
   local j = jk(id)
@@ -267,8 +295,9 @@ end
 return out
 """
 
-# ARGV: groups of 8: id token state result error now retry_at capacity  ->  {1 | 0 per group}
-# (several handlers' completions in one call: see RedisStore._commit)
+# ARGV: cutoff max_finished (retention, see sweep), then groups of 8: id token state result error now
+# retry_at capacity  ->  {1 | 0 per group}  (several handlers' completions in one call: see
+# RedisStore._commit; each removes up to two jobs past the retention, so removal keeps pace)
 _COMPLETE: Final = """
 local function complete(b)
   local id = ARGV[b]
@@ -296,13 +325,15 @@ local function complete(b)
   if ARGV[b + 3] ~= '' then redis.call('HSET', j, 'result', ARGV[b + 3]) end
   if err ~= '' then redis.call('HSET', j, 'error', err) end
   redis.call('HSET', j, 'state', ARGV[b + 2], 'finished_at', ARGV[b + 5])
+  redis.call('ZADD', P .. 'finished', ARGV[b + 5], id)
   redis.call('ZREM', P .. 'running', id)
   count('running', ARGV[b + 2])
   if f[3] and redis.call('GET', P .. 'live:' .. f[3]) == id then redis.call('DEL', P .. 'live:' .. f[3]) end
   return 1
 end
 local out = {}
-for b = 1, #ARGV, 8 do out[#out + 1] = complete(b) end
+for b = 3, #ARGV, 8 do out[#out + 1] = complete(b) end
+sweep(ARGV[1], ARGV[2], 2 * #out)
 return out
 """
 
@@ -339,7 +370,7 @@ redis.call('DEL', P .. 'wnames:' .. ARGV[2])
 return out
 """
 
-# ARGV: now max_lost unhandled_after tms  ->  the ids reclaimed or failed
+# ARGV: now max_lost unhandled_after tms cutoff max_finished  ->  the ids reclaimed or failed
 _RECLAIM: Final = """
 local now, ms = ARGV[1], now_ms(ARGV[4])
 local out = {}
@@ -379,6 +410,7 @@ if #live > 0 then
     end
   end
 end
+sweep(ARGV[5], ARGV[6], 1000)
 return out
 """
 
@@ -396,11 +428,26 @@ def _s(x: bytes | None) -> str | None:
     return None if x is None else x.decode()
 
 
+@final
+class _Default:
+    """The type of a parameter left out (None means "no limit" for the retention parameters)."""
+
+
+_DEFAULT: Final = _Default()
+
+
+def _opt(text: str | None, kind: Callable[[str], T], default: T) -> T | None:
+    """A retention URL parameter: absent -> default; "none" -> None (no limit); else ``kind(text)``."""
+    if text is None:
+        return default
+    return None if text.lower() == "none" else kind(text)
+
+
 def _split_url(url: str) -> tuple[str, dict[str, str]]:
     """Take this store's own query parameters (prefix, max_payload, ...) out of a redis-py URL."""
     parts = urlsplit(url)
     query = parse_qsl(parts.query)
-    own = {"prefix", "max_payload", "unhandled_after"}
+    own = {"prefix", "max_payload", "unhandled_after", "retention", "max_finished"}
     mine = {k: v for k, v in query if k in own}
     rest = urlencode([(k, v) for k, v in query if k not in own])
     return urlunsplit(parts._replace(query=rest)), mine
@@ -422,9 +469,13 @@ class RedisStore:
     """Jobs in a Redis server, shared by every process that opens it. See :class:`gochan.jobs.store.Store`.
 
     ``url``: ``redis://[user:password@]host:port/db`` or ``rediss://`` (TLS; redis-py's ``ssl_*``
-    query parameters apply), optionally with ``prefix=``, ``max_payload=`` and ``unhandled_after=``
-    query parameters for this store. ``max_payload``: the largest payload in bytes (JSON text);
-    ``unhandled_after``: seconds after which a queued job that no live worker handles fails;
+    query parameters apply), optionally with ``prefix=``, ``max_payload=``, ``unhandled_after=``,
+    ``retention=`` and ``max_finished=`` query parameters for this store. ``max_payload``: the
+    largest payload in bytes (JSON text); ``unhandled_after``: seconds after which a queued job that
+    no live worker handles fails; ``retention``: seconds a finished job is kept (default one day)
+    and ``max_finished``: how many finished jobs are kept at most (default 1 000 000), the oldest
+    removed first — None (URL: ``none``) for no limit; removal happens at completions (two per
+    completion at most) and at every worker's reclaim (1 000 at most), so it keeps pace with work;
     ``reconnect_for``: how long a worker's call (claim, complete, hand back) keeps retrying while
     Redis is unreachable before giving up (the job's lease then decides).
 
@@ -444,6 +495,8 @@ class RedisStore:
         poll_interval: float = 0.01,
         max_payload: int | None = None,
         unhandled_after: float | None = None,
+        retention: float | _Default | None = _DEFAULT,
+        max_finished: int | _Default | None = _DEFAULT,
         reconnect_for: float = 60.0,
     ) -> None:
         url, own = _split_url(url)
@@ -457,6 +510,12 @@ class RedisStore:
             unhandled_after if unhandled_after is not None else float(own.get("unhandled_after", 60.0))
         )
         self.reconnect_for = reconnect_for
+        self.retention: float | None = (
+            _opt(own.get("retention"), float, 86_400.0) if isinstance(retention, _Default) else retention
+        )
+        self.max_finished: int | None = (
+            _opt(own.get("max_finished"), int, 1_000_000) if isinstance(max_finished, _Default) else max_finished
+        )
         self._raw_url = url
         self._r = self._client()
         self._keys = [self.prefix]
@@ -659,6 +718,11 @@ class RedisStore:
                 self._held[c.id] = (c.token, lease_ms)
         return out
 
+    def _retention(self, now: float) -> tuple[str, str]:
+        """The scripts' retention arguments: the cutoff (finished before it: removed) and the bound."""
+        cutoff = "" if self.retention is None else repr(now - self.retention)
+        return cutoff, "" if self.max_finished is None else str(self.max_finished)
+
     def _tms(self, now: float) -> str:
         """The lease clock's ``now`` for a script: this store's clock when it was given one, else ''
         (the script reads the server's TIME)."""
@@ -742,7 +806,8 @@ class RedisStore:
         if me.result is None:
             results: list[bool | BaseException]
             try:
-                reply = self._call("complete", [x for p in batch for x in p.args])
+                now = float(batch[0].args[5])
+                reply = self._call("complete", [*self._retention(now), *[x for p in batch for x in p.args]])
                 results = [bool(r) for r in reply]
             except BaseException as e:  # noqa: BLE001 - every waiter gets the error, none is left waiting
                 results = [e] * len(batch)
@@ -775,7 +840,8 @@ class RedisStore:
 
     def reclaim(self, now: float) -> list[str]:
         try:
-            ids = self._call("reclaim", [repr(now), MAX_LOST, repr(self.unhandled_after), self._tms(now)])
+            args = [repr(now), MAX_LOST, repr(self.unhandled_after), self._tms(now), *self._retention(now)]
+            ids = self._call("reclaim", args)
         except StoreUnavailableError:
             return []
         if ids:
