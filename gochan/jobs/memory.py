@@ -38,6 +38,7 @@ __all__ = ["MemoryStore"]
 
 _QUEUED = State.QUEUED
 _RUNNING = State.RUNNING
+_new_claim = tuple.__new__  # ClaimedJob(...) without the named tuple's Python-level __new__: one per run
 
 
 @final
@@ -234,7 +235,7 @@ class MemoryStore:
         r.worker = worker
         r.started_at = now
         r.progress = r.message = None
-        return ClaimedJob(r.id, r.name, r.payload_json, r.key, r.timeout, r.retry, r.attempts, r.version)
+        return _new_claim(ClaimedJob, (r.id, r.name, r.payload_json, r.key, r.timeout, r.retry, r.attempts, r.version))
 
     def renew(self, worker: str, tokens: Mapping[str, int], lease_until: float | None) -> dict[str, State]:
         gone: dict[str, State] = {}

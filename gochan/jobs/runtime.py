@@ -313,30 +313,30 @@ class Jobs:
 
     # -- submitting ---------------------------------------------------------------------------------
 
-    def _prepare(self, name: str, payload: object, timeout: float | None, job_id: str | None) -> tuple[str, str]:
-        """Check a submission's arguments; return the job's id and its payload's JSON."""
-        if name not in self._handlers and not self._store.durable:
-            raise ValueError(f"jobs: no handler named {name!r}: register one with @jobs.handler({name!r})")
-        if timeout is not None and not (isinstance(timeout, (int, float)) and 0 < timeout < float("inf")):
-            raise ValueError(f"jobs: timeout must be a positive number of seconds or None, got {timeout!r}")
-        return job_id or f"{self._prefix}-{next(self._seq)}", "null" if payload is None else encode_json(payload)
-
     def _insert(  # noqa: PLR0917 - the submit arguments, passed through
         self,
-        job_id: str,
         name: str,
-        payload_json: str,
+        payload: object,
         key: str | None,
         timeout: float | None,
         retry: Retry,
-    ) -> None:
-        """One atomic store operation inserts the job (or raises QueueFullError), superseding its key's job."""
+        job_id: str | None,
+    ) -> str:
+        """Check the arguments, then one atomic store operation inserts the job (or raises
+        QueueFullError), superseding its key's job. Returns the job's id."""
+        if name not in self._handlers and not self._store.durable:
+            raise ValueError(f"jobs: no handler named {name!r}: register one with @jobs.handler({name!r})")
+        if timeout is not None:
+            if not (isinstance(timeout, (int, float)) and 0 < timeout < float("inf")):
+                raise ValueError(f"jobs: timeout must be a positive number of seconds or None, got {timeout!r}")
+            timeout = float(timeout)
+        payload_json = "null" if payload is None else encode_json(payload)
         if self._closing:
             raise ShutdownError
+        if job_id is None:
+            job_id = f"{self._prefix}-{next(self._seq)}"
         store = self._store
         now = store.clock()
-        if timeout is not None:
-            timeout = float(timeout)
         memory = self._memory
         if memory is not None:  # no snapshot is built for a job that lives in this process
             old = memory.add(job_id, name, payload_json, key, timeout, retry, now, self.capacity)
@@ -351,6 +351,7 @@ class Jobs:
         self._submitted += 1
         if not self._poked:
             self._poke()
+        return job_id
 
     def try_submit(
         self,
@@ -367,9 +368,7 @@ class Jobs:
         Go (the seed): ``select { case jobChan <- job: return true; default: return false }``.
         Raises ShutdownError once shutdown began, TypeError for a payload that is not JSON.
         """
-        job_id, payload_json = self._prepare(name, payload, timeout, id)
-        self._insert(job_id, name, payload_json, key, timeout, retry or NO_RETRY)
-        return job_id
+        return self._insert(name, payload, key, timeout, retry or NO_RETRY, id)
 
     def submit(
         self,
@@ -387,13 +386,12 @@ class Jobs:
         Go: ``jobChan <- job`` inside a select on ``ctx.Done()``: raises ``ctx.err()`` if ``ctx``
         is done first, ShutdownError once shutdown began.
         """
-        job_id, payload_json = self._prepare(name, payload, timeout, id)
         retry = retry or NO_RETRY
+        job_id = id or f"{self._prefix}-{next(self._seq)}"  # the same id at each try
         while True:
             sig = self._signal(_ROOM) if self._store.blocking else None
             try:
-                self._insert(job_id, name, payload_json, key, timeout, retry)
-                return job_id
+                return self._insert(name, payload, key, timeout, retry, job_id)
             except QueueFullError:
                 pass
             cases = self._wait_cases(sig or self._signal(_ROOM), ctx)
