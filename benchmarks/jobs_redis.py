@@ -1,11 +1,14 @@
 """``python -m benchmarks.jobs_redis [--quick]`` (also ``python -m benchmarks --only jobs-redis``): the
 Redis store beside the Redis job queues of the Python world, on one redis-server in the same run.
 
-- no-op jobs, submit → done (the first submit to the last completion), 1 and 4 worker processes:
+- no-op jobs, submit → done (the first submit to the last completion), 1 and 4 worker processes,
+  each rate the median of 3 rounds (1 with ``--quick``) taken in turn, so that the load of a shared
+  machine falls on every implementation alike:
   ``gochan.jobs`` on the Redis store (8 handlers per process), RQ (its default worker, which forks
   a work horse per job, and ``SimpleWorker``), arq, dramatiq (8 threads per process) and Celery
   (prefork, one child per process). Each peer's task increments a counter on the same Redis (they
-  have no common completion signal); ours is counted by the store;
+  have no common completion signal); ours is counted by the store, which keeps each job's record
+  and result (the peers run with results off: ``result_ttl=0``, ``keep_result=0``, ignored);
 - cancel latency across processes (p50/p99): a job runs in a worker process, this process cancels
   it, the handler notes when its context's done channel closed;
 - the time from ``kill -9`` of a worker to its job starting again on another (lease 2 s);
@@ -418,22 +421,24 @@ def run_group(quick: bool, progress: Callable[[str], None]) -> tuple[str, dict[s
     missing = [p for p in PEERS if not installed(p)]
     lines = [
         f"### Redis job queues: no-op jobs, submit → done ({n} jobs, RQ default worker {n_fork}; "
-        f"{os.cpu_count()} cores, one redis-server)",
+        f"{os.cpu_count()} cores, one redis-server; the median of {1 if quick else 3} rounds)",
         "",
         "| worker processes | " + " | ".join(TITLES[i] for i in impls) + " | gochan / fastest peer |",
         "|--:|" + "--:|" * (len(impls) + 1),
     ]
     rates: dict[str, dict[str, float | None]] = {}
+    rounds: dict[str, dict[str, list[float]]] = {}
+    nrounds = 1 if quick else 3
     with redis_server() as url:
         for procs in PROCS:
-            row: dict[str, float | None] = {}
-            for impl in impls:
-                if impl in missing:
-                    row[impl] = None
-                    continue
-                progress(f"jobs-redis: {TITLES[impl]}, {procs} worker processes")
-                row[impl] = measure(url, impl, n_fork if impl == "rq" else n, procs)
+            runs: dict[str, list[float]] = {impl: [] for impl in impls if impl not in missing}
+            for r in range(nrounds):
+                for impl, got in runs.items():
+                    progress(f"jobs-redis: {TITLES[impl]}, {procs} worker processes, round {r + 1} of {nrounds}")
+                    got.append(measure(url, impl, n_fork if impl == "rq" else n, procs))
+            row: dict[str, float | None] = {i: statistics.median(runs[i]) if i in runs else None for i in impls}
             rates[str(procs)] = row
+            rounds[str(procs)] = runs
             peers = [v for k, v in row.items() if k != "gochan" and v is not None]
             ours = row["gochan"]
             assert ours is not None
@@ -441,6 +446,7 @@ def run_group(quick: bool, progress: Callable[[str], None]) -> tuple[str, dict[s
             cells = " | ".join("not installed" if row[i] is None else f"{row[i]:,.0f} jobs/s" for i in impls)
             lines.append(f"| {procs} | {cells} | {ratio} |")
         doc["rates"] = rates
+        doc["rounds"] = rounds
         doc["missing"] = missing
         progress(f"jobs-redis: cancel latency across processes, {k_cancel} cancels")
         lat = cancel_latencies(url, k_cancel)
