@@ -1,19 +1,36 @@
 """The SQLite store: durable on one machine, shared by several worker processes (``sqlite:///jobs.db``).
 
-Design. One table, one row per job; WAL mode so that readers never wait for the writer. Each store
-operation is one SQLite transaction: a single ``UPDATE`` where one statement decides (cancel,
-complete, progress), ``BEGIN IMMEDIATE`` where a read decides a write (the capacity count in
-submit, the claim), so that the bound holds across processes: IMMEDIATE takes the database's write
-lock before the count, and no other process can insert between the count and the insert.
+Design. One table, one row per job; WAL mode so that readers never wait for the writer. Every
+store operation is atomic in one SQLite write transaction, which holds the database's write lock
+from its first statement: a lone statement where one statement decides (cancel, complete,
+progress, a submit without a key: ``INSERT ... SELECT ... WHERE <queued> < capacity``),
+``BEGIN IMMEDIATE`` where a read decides several writes (a submit that supersedes, the claim), so
+that the bound holds across processes: no other process can insert between the count and the
+insert. The number of jobs per state is kept in ``job_counts`` by triggers on ``jobs``, in the
+same transaction as the change, so that the capacity check reads one row instead of counting the
+queue.
 
 A claim is optimistic, as the seed's ``/rpc/v1/accept``: candidates are read without a lock, then
 each is taken with ``UPDATE ... SET state='running', version=version+1, ... WHERE id=? AND
-version=?``; a row another process took meanwhile matches nothing and is skipped. The version is
-the lease token: cancel, supersede, reclaim and hand-back all bump it, so a worker that lost its job
+version=?``; a row another process took meanwhile matches nothing and is skipped, and the claim
+reads again under the write lock it now holds, where nothing can be taken from under it (so a
+claim that lost the race to the queue's head still comes back with work). The version is the
+lease token: cancel, supersede, reclaim and hand-back all bump it, so a worker that lost its job
 can record nothing (completion is ``... WHERE id=? AND version=? AND state='running'``).
 
-Calls block (disk, the write lock of another process): the runtime makes them with
-``gochan.to_thread``. One connection per store, used by one thread at a time (a lock).
+Group commit. The runtime makes a blocking store's calls with ``gochan.to_thread``, several at a
+time (each handler goroutine completes its own job). Write operations queue up; the thread that
+gets the connection first commits every operation queued by then in one transaction, each under
+its own savepoint (one that raises is rolled back alone and raises in its caller's thread), and
+the others find their result ready (a leader/follower scheme: flat combining). One transaction
+for several writes is one hand-over of the write lock between processes instead of several; the
+more the writers wait for the lock, the more writes each transaction carries (about two with four
+worker processes in benchmarks/jobs.py).
+
+Calls block (disk, the write lock of another process). Two connections per store, each used by one
+thread at a time (a lock): one writes; the other reads, so that a read (the claim's candidates, a
+renewal, ``get``) never waits behind a write waiting for another process's write lock. A database
+in memory has one (each connection would open a database of its own).
 """
 
 from __future__ import annotations
@@ -23,15 +40,17 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Final, final
+from typing import Final, TypeVar, cast, final
 
 from .model import ClaimedJob, JobInfo, Outcome, QueueFullError, Retry, State
 from .store import MAX_LOST
 
 __all__ = ["SqliteStore"]
 
-SCHEMA: Final = """
-CREATE TABLE IF NOT EXISTS jobs (
+R = TypeVar("R")
+
+SCHEMA: Final = (
+    """CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     payload TEXT NOT NULL,
@@ -52,16 +71,51 @@ CREATE TABLE IF NOT EXISTS jobs (
     message TEXT,
     lease_until REAL,
     lost INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (run_after) WHERE state = 'queued';
-CREATE INDEX IF NOT EXISTS jobs_live_key ON jobs (key) WHERE state IN ('queued', 'running');
-CREATE INDEX IF NOT EXISTS jobs_lease ON jobs (lease_until) WHERE state = 'running';
-"""
+)""",
+    "CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (run_after) WHERE state = 'queued'",
+    # keyed live jobs only: a job without a key changes no page of this index
+    "DROP INDEX IF EXISTS jobs_live_key",
+    "CREATE INDEX IF NOT EXISTS jobs_keyed ON jobs (key) WHERE key IS NOT NULL AND state IN ('queued', 'running')",
+    "CREATE INDEX IF NOT EXISTS jobs_lease ON jobs (lease_until) WHERE state = 'running'",
+)
+
+COUNTS: Final = (
+    "CREATE TABLE job_counts (state TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID",
+    "INSERT INTO job_counts (state, n) VALUES (?1, (SELECT count(*) FROM jobs WHERE state = ?1))",
+    """CREATE TRIGGER jobs_count_insert AFTER INSERT ON jobs BEGIN
+    UPDATE job_counts SET n = n + 1 WHERE state = NEW.state;
+END""",
+    """CREATE TRIGGER jobs_count_update AFTER UPDATE OF state ON jobs WHEN OLD.state IS NOT NEW.state BEGIN
+    UPDATE job_counts SET n = n - 1 WHERE state = OLD.state;
+    UPDATE job_counts SET n = n + 1 WHERE state = NEW.state;
+END""",
+    """CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs BEGIN
+    UPDATE job_counts SET n = n - 1 WHERE state = OLD.state;
+END""",
+)
 
 _COLUMNS: Final = (
     "id, name, payload, state, key, timeout, retry, attempts, version, worker, created_at, started_at, "
     "finished_at, run_after, result, error, progress, message"
 )
+
+_QUEUED: Final = "(SELECT n FROM job_counts WHERE state = 'queued')"
+
+_INSERT: Final = (
+    "INSERT INTO jobs (id, name, payload, state, key, timeout, retry, created_at, run_after)"
+    " SELECT ?, ?, ?, 'queued', ?, ?, ?, ?, ? WHERE " + _QUEUED + " < ?"
+)
+
+_TAKE: Final = (
+    "UPDATE jobs SET state = 'running', version = version + 1, worker = ?, lease_until = ?,"
+    " attempts = attempts + 1, started_at = ?, progress = NULL, message = NULL"
+    " WHERE id = ? AND version = ? AND state = 'queued'"
+    " RETURNING id, name, payload, key, timeout, retry, attempts, version"
+)
+
+_FENCE: Final = " WHERE id = ? AND version = ? AND state = 'running'"
+
+_UNBOUNDED: Final = 2**62  # a capacity no queue reaches
 
 Row = tuple[
     str,
@@ -99,6 +153,20 @@ def _info(r: Row) -> JobInfo:
 
 
 @final
+class _Write:
+    """A write operation waiting for the next group commit. ``done`` is set by the thread that ran it."""
+
+    __slots__ = ("alone", "done", "error", "fn", "result")
+
+    def __init__(self, fn: Callable[[sqlite3.Connection], object], alone: bool) -> None:
+        self.fn = fn
+        self.alone = alone  # one statement: may run as its own transaction when no other write waits
+        self.done = False
+        self.result: object = None
+        self.error: BaseException | None = None
+
+
+@final
 class SqliteStore:
     """Jobs in a SQLite file, shared by the processes that open it. See :class:`gochan.jobs.store.Store`."""
 
@@ -109,9 +177,15 @@ class SqliteStore:
         self.path = path
         self.clock = clock
         self.poll_interval = poll_interval
-        self._mu = threading.Lock()
+        self._mu = threading.Lock()  # _db, the writing connection: one thread at a time
+        self._queue_mu = threading.Lock()  # _queue
+        self._queue: list[_Write] = []  # writes waiting for the next group commit
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=60.0)
         self._setup()
+        self._rmu, self._rdb = self._mu, self._db  # the reading connection and its lock
+        if path not in ("", ":memory:"):  # a database in memory is one per connection
+            self._rmu = threading.Lock()
+            self._rdb = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=60.0)
 
     def _setup(self) -> None:
         """WAL mode and the schema (idempotent). Switching to WAL while another process opens the file
@@ -120,20 +194,27 @@ class SqliteStore:
         while True:
             try:
                 self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA synchronous=NORMAL")
-                self._db.executescript(SCHEMA)
-                return
+                self._db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across a process crash
+                break
             except sqlite3.OperationalError as e:
                 if "locked" not in str(e) or time.monotonic() > deadline:
                     raise
                 time.sleep(0.01)
+        with self._tx() as db:
+            for statement in SCHEMA:
+                db.execute(statement)
+            if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'job_counts'").fetchone() is None:
+                db.execute(COUNTS[0])
+                db.executemany(COUNTS[1], [(str(s),) for s in State])
+                for statement in COUNTS[2:]:
+                    db.execute(statement)
 
     def __repr__(self) -> str:
         return f"SqliteStore({self.path!r})"
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction holding the database's write lock from its first statement."""
+        """A write transaction of its own, holding the database's write lock from its first statement."""
         with self._mu:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
@@ -146,141 +227,205 @@ class SqliteStore:
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._rmu:
+            yield self._rdb
+
+    # -- group commit -------------------------------------------------------------------------------
+
+    def _write(self, fn: Callable[[sqlite3.Connection], R], *, alone: bool = False) -> R:
+        """Run ``fn(db)`` in a write transaction, with the writes other threads queued meanwhile.
+
+        ``fn``'s changes are atomic: an exception from it rolls back its own changes only and is
+        raised here. ``alone``: ``fn`` is one statement, atomic by itself (no BEGIN needed).
+        """
+        w = _Write(fn, alone)
+        with self._queue_mu:
+            self._queue.append(w)
         with self._mu:
-            yield self._db
+            if not w.done:  # no other thread committed it while we waited: commit what is queued
+                with self._queue_mu:
+                    batch, self._queue = self._queue, []
+                self._commit(batch)
+        if w.error is not None:
+            raise w.error
+        return cast(R, w.result)  # fn's R
+
+    def _commit(self, batch: list[_Write]) -> None:
+        """Run ``batch`` in one transaction (a lone one-statement write: as its own)."""
+        db = self._db
+        try:
+            if len(batch) == 1 and batch[0].alone:
+                batch[0].result = batch[0].fn(db)
+                return
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if len(batch) == 1:
+                    batch[0].result = batch[0].fn(db)
+                else:
+                    for w in batch:
+                        self._savepoint(db, w)
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        except BaseException as e:  # noqa: BLE001 - raised in the thread of each write it undid
+            for w in batch:
+                w.error = e
+        finally:
+            for w in batch:
+                w.done = True
 
     @staticmethod
-    def _queued(db: sqlite3.Connection) -> int:
-        n: int = db.execute("SELECT count(*) FROM jobs WHERE state = 'queued'").fetchone()[0]
-        return n
+    def _savepoint(db: sqlite3.Connection, w: _Write) -> None:
+        """Run one write of a batch; if it raises, undo its changes only and keep its error.
+
+        A one-statement write needs no savepoint: SQLite undoes a failing statement by itself.
+        """
+        if not w.alone:
+            db.execute("SAVEPOINT w")
+        try:
+            w.result = w.fn(db)
+        except Exception as e:  # noqa: BLE001 - the write's own error, raised in its caller's thread
+            if not w.alone:
+                db.execute("ROLLBACK TO w")
+            w.error = e
+        if not w.alone:
+            db.execute("RELEASE w")
+
+    def _update(self, sql: str, args: tuple[object, ...]) -> bool:
+        """One UPDATE, a write of its own: whether it changed a row."""
+        return self._write(lambda db: db.execute(sql, args).rowcount == 1, alone=True)
 
     # -- the store interface ----------------------------------------------------------------------
 
     def submit(self, rec: JobInfo, capacity: int) -> str | None:
-        with self._tx() as db:
-            old: tuple[str, str] | None = None
-            if rec.key is not None:
-                old = db.execute(
-                    "SELECT id, state FROM jobs WHERE key = ? AND state IN ('queued', 'running')", (rec.key,)
-                ).fetchone()
-            if (old is None or old[1] != "queued") and self._queued(db) >= capacity:
-                raise QueueFullError
-            if old is not None:
-                db.execute(
-                    "UPDATE jobs SET state = 'superseded', version = version + 1, finished_at = ?, lease_until = NULL"
-                    " WHERE id = ?",
-                    (rec.created_at, old[0]),
-                )
+        args = (rec.id, rec.name, rec.payload_json, rec.key, rec.timeout, rec.retry.encode(), rec.created_at,
+                rec.run_after)  # fmt: skip
+
+        def insert(db: sqlite3.Connection, capacity: int = capacity) -> None:
             try:
-                db.execute(
-                    "INSERT INTO jobs (id, name, payload, state, key, timeout, retry, created_at, run_after)"
-                    " VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
-                    (rec.id, rec.name, rec.payload_json, rec.key, rec.timeout, rec.retry.encode(), rec.created_at,
-                     rec.run_after),
-                )  # fmt: skip
+                if db.execute(_INSERT, (*args, capacity)).rowcount == 0:
+                    raise QueueFullError
             except sqlite3.IntegrityError:
                 raise ValueError(f"jobs: a job with id {rec.id!r} already exists") from None
-            return None if old is None else old[0]
+
+        def supersede(db: sqlite3.Connection) -> str | None:
+            old: tuple[str, str] | None = db.execute(
+                "SELECT id, state FROM jobs WHERE key = ? AND state IN ('queued', 'running')",
+                (rec.key,),
+            ).fetchone()
+            if old is None:
+                insert(db)
+                return None
+            if old[1] == "running" and db.execute(f"SELECT {_QUEUED} >= ?", (capacity,)).fetchone()[0]:
+                raise QueueFullError
+            db.execute(
+                "UPDATE jobs SET state = 'superseded', version = version + 1, finished_at = ?, lease_until = NULL"
+                " WHERE id = ?",
+                (rec.created_at, old[0]),
+            )
+            insert(db, _UNBOUNDED if old[1] == "queued" else capacity)  # a queued old job gives its slot
+            return old[0]
+
+        if rec.key is None:
+            self._write(insert, alone=True)
+            return None
+        return self._write(supersede)
 
     def claim(
         self, worker: str, names: Collection[str], limit: int, lease_until: float, now: float
     ) -> list[ClaimedJob]:
         names = list(names)
         marks = ",".join("?" * len(names))
-        with self._mu:
-            db = self._db
-            candidates: list[tuple[str, int]] = db.execute(
-                f"SELECT id, version FROM jobs WHERE state = 'queued' AND run_after <= ? AND name IN ({marks})"
-                " ORDER BY run_after, rowid LIMIT ?",
-                (now, *names, limit),
-            ).fetchall()
-            if not candidates:
-                return []
-            out = []
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for job_id, version in candidates:
-                    row = db.execute(
-                        "UPDATE jobs SET state = 'running', version = version + 1, worker = ?, lease_until = ?,"
-                        " attempts = attempts + 1, started_at = ?, progress = NULL, message = NULL"
-                        " WHERE id = ? AND version = ? AND state = 'queued'"
-                        " RETURNING id, name, payload, key, timeout, retry, attempts, version",
-                        (worker, lease_until, now, job_id, version),
-                    ).fetchone()
+        due = (
+            f"SELECT id, version FROM jobs WHERE state = 'queued' AND run_after <= ? AND name IN ({marks})"
+            " ORDER BY run_after, rowid LIMIT ?"
+        )
+        with self._read() as db:
+            candidates: list[tuple[str, int]] = db.execute(due, (now, *names, limit)).fetchall()
+        if not candidates:
+            return []
+
+        def take(db: sqlite3.Connection) -> list[ClaimedJob]:
+            out: list[ClaimedJob] = []
+
+            def each(pairs: list[tuple[str, int]]) -> None:
+                for job_id, version in pairs:
+                    row = db.execute(_TAKE, (worker, lease_until, now, job_id, version)).fetchone()
                     if row is not None:
                         out.append(ClaimedJob(row[0], row[1], row[2], row[3], row[4], Retry.decode(row[5]), *row[6:]))
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+
+            each(candidates)
+            if len(out) < len(candidates):  # others took some: read again, under the write lock this time
+                each(db.execute(due, (now, *names, limit - len(out))).fetchall())
             return out
+
+        return self._write(take)
 
     def renew(self, worker: str, tokens: Mapping[str, int], lease_until: float | None) -> dict[str, State]:
         if not tokens:
             return {}
+        if lease_until is not None:
+            self._write(
+                lambda db: db.execute(
+                    "UPDATE jobs SET lease_until = ? WHERE worker = ? AND state = 'running'", (lease_until, worker)
+                ),
+                alone=True,
+            )
         ids = list(tokens)
         marks = ",".join("?" * len(ids))
-        with self._mu:
-            db = self._db
-            if lease_until is not None:
-                db.execute(
-                    "UPDATE jobs SET lease_until = ? WHERE worker = ? AND state = 'running'", (lease_until, worker)
-                )
+        with self._read() as db:
             rows = db.execute(f"SELECT id, state, version FROM jobs WHERE id IN ({marks})", ids).fetchall()
         return {i: State(s) for i, s, v in rows if s != "running" or v != tokens[i]}
 
     def complete(self, job_id: str, token: int, outcome: Outcome, now: float) -> bool:
-        fence = " WHERE id = ? AND version = ? AND state = 'running'"
-        error = outcome.error
-        if outcome.retry_at is not None:
-            with self._tx() as db:
-                if self._queued(db) < outcome.capacity:
-                    cur = db.execute(
-                        "UPDATE jobs SET state = 'queued', run_after = ?, error = ?, worker = NULL, lease_until = NULL"
-                        + fence,
-                        (outcome.retry_at, error, job_id, token),
-                    )
-                    return cur.rowcount == 1
-            error = f"{error}; not retried: max capacity reached"
-        with self._mu:
-            cur = self._db.execute(
-                "UPDATE jobs SET state = ?, result = ?, error = ?, finished_at = ?, lease_until = NULL" + fence,
-                (str(outcome.state), outcome.result_json, error, now, job_id, token),
-            )
-            return cur.rowcount == 1
+        final = (str(outcome.state), outcome.result_json, outcome.error, now, job_id, token)
+        end = "UPDATE jobs SET state = ?, result = ?, error = ?, finished_at = ?, lease_until = NULL" + _FENCE
+        if outcome.retry_at is None:
+            return self._update(end, final)
+        retry_at, capacity = outcome.retry_at, outcome.capacity
+
+        def retry(db: sqlite3.Connection) -> bool:
+            if db.execute(f"SELECT {_QUEUED} < ?", (capacity,)).fetchone()[0]:
+                cur = db.execute(
+                    "UPDATE jobs SET state = 'queued', run_after = ?, error = ?, worker = NULL, lease_until = NULL"
+                    + _FENCE,
+                    (retry_at, outcome.error, job_id, token),
+                )
+                return cur.rowcount == 1
+            full = (final[0], final[1], f"{outcome.error}; not retried: max capacity reached", *final[3:])
+            return db.execute(end, full).rowcount == 1
+
+        return self._write(retry)
 
     def progress(self, job_id: str, token: int, fraction: float, message: str) -> bool:
-        with self._mu:
-            cur = self._db.execute(
-                "UPDATE jobs SET progress = ?, message = ? WHERE id = ? AND version = ? AND state = 'running'",
-                (fraction, message, job_id, token),
-            )
-            return cur.rowcount == 1
+        return self._update("UPDATE jobs SET progress = ?, message = ?" + _FENCE, (fraction, message, job_id, token))
 
     def cancel(self, job_id: str, now: float) -> bool:
-        with self._mu:
-            cur = self._db.execute(
-                "UPDATE jobs SET state = 'cancelled', version = version + 1, finished_at = ?, lease_until = NULL"
-                " WHERE id = ? AND state IN ('queued', 'running')",
-                (now, job_id),
-            )
-            return cur.rowcount == 1
+        return self._update(
+            "UPDATE jobs SET state = 'cancelled', version = version + 1, finished_at = ?, lease_until = NULL"
+            " WHERE id = ? AND state IN ('queued', 'running')",
+            (now, job_id),
+        )
 
     def hand_back(self, worker: str, tokens: Mapping[str, int], now: float) -> list[str]:
-        back = []
-        with self._tx() as db:
+        def back(db: sqlite3.Connection) -> list[str]:
+            out = []
             for job_id, token in tokens.items():
                 cur = db.execute(
                     "UPDATE jobs SET state = 'queued', attempts = attempts - 1, version = version + 1, worker = NULL,"
-                    " lease_until = NULL, run_after = ? WHERE id = ? AND version = ? AND state = 'running'",
+                    " lease_until = NULL, run_after = ?" + _FENCE,
                     (now, job_id, token),
                 )
                 if cur.rowcount == 1:
-                    back.append(job_id)
-        return back
+                    out.append(job_id)
+            return out
+
+        return self._write(back)
 
     def reclaim(self, now: float) -> list[str]:
-        with self._tx() as db:
+        def expired(db: sqlite3.Connection) -> list[str]:
             failed = db.execute(
                 "UPDATE jobs SET state = 'failed', error = 'worker lost', version = version + 1, lost = lost + 1,"
                 " finished_at = ?, lease_until = NULL WHERE state = 'running' AND lease_until < ? AND lost >= ?"
@@ -292,7 +437,9 @@ class SqliteStore:
                 " lease_until = NULL, run_after = ? WHERE state = 'running' AND lease_until < ? RETURNING id",
                 (now, now),
             ).fetchall()
-        return [r[0] for r in failed + back]
+            return [r[0] for r in failed + back]
+
+        return self._write(expired)
 
     # -- reads --------------------------------------------------------------------------------------
 
@@ -317,10 +464,12 @@ class SqliteStore:
     def counts(self) -> dict[State, int]:
         out = dict.fromkeys(State, 0)
         with self._read() as db:
-            for s, n in db.execute("SELECT state, count(*) FROM jobs GROUP BY state"):
+            for s, n in db.execute("SELECT state, n FROM job_counts"):
                 out[State(s)] = n
         return out
 
     def close(self) -> None:
+        with self._rmu:
+            self._rdb.close()
         with self._mu:
             self._db.close()

@@ -1,5 +1,6 @@
 """The SQLite store with real worker processes: SIGTERM and restart, kill -9, cancel and latest wins
-across processes.
+across processes; and, on a file, what several connections or threads share: the counts of a
+database made before they were kept, writes committed together.
 
 Workers are ``tests/jobs/worker_app.py`` processes; the test process talks to the same SQLite file
 through its own store. Every wait is on a real event — a line a worker prints, the store's state,
@@ -11,8 +12,10 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from gochan.jobs import JobInfo, State
-from gochan.jobs.sqlite import SqliteStore
+from gochan.jobs.sqlite import SCHEMA, SqliteStore
 
 from ..lines import WorkerProcess
 
@@ -174,3 +177,54 @@ def test_capacity_holds_across_processes(db: Path, store: SqliteStore) -> None:
     assert accepted == 30
     assert store.counts()[State.QUEUED] == 30
     assert os.path.exists(db)
+
+
+def test_a_database_from_before_the_counts_table_is_counted_once(db: Path) -> None:
+    old = sqlite3.connect(db)
+    old.execute(SCHEMA[0])
+    rows = [("q1", "queued"), ("q2", "queued"), ("r", "running"), ("s", "succeeded")]
+    insert = "INSERT INTO jobs (id, name, payload, state, retry, created_at, run_after)"
+    insert += " VALUES (?, 'n', '1', ?, '', 0, 0)"
+    old.executemany(insert, rows)
+    old.commit()
+    old.close()
+    first, second = SqliteStore(str(db)), SqliteStore(str(db))  # the second finds the counts made
+    try:
+        counts = second.counts()
+        assert (counts[State.QUEUED], counts[State.RUNNING], counts[State.SUCCEEDED]) == (2, 1, 1)
+        submit(first, 1.0)
+        assert first.cancel("q1", time.time())
+        assert second.counts()[State.QUEUED] == 2 and second.counts()[State.CANCELLED] == 1
+    finally:
+        first.close()
+        second.close()
+
+
+def test_writes_committed_together_keep_their_own_results_and_errors(store: SqliteStore) -> None:
+    dup = submit(store, 1.0)
+    keyed = submit(store, 1.0, key="k")
+    ids = [f"together-{n}" for n in range(4)]
+    results: dict[str, object] = {}
+
+    def write(job_id: str, key: str | None) -> None:
+        t = time.time()
+        rec = JobInfo(job_id, "sleep", "1", State.QUEUED, key, created_at=t, run_after=t)
+        try:
+            results[job_id] = store.submit(rec, 100)
+        except ValueError as e:
+            results[job_id] = str(e)
+
+    store._mu.acquire()  # the writing connection is busy: the writes queue up behind it
+    # the last supersedes `keyed`, then fails on its id: its savepoint undoes the supersede
+    threads = [threading.Thread(target=write, args=(i, None)) for i in ids]
+    threads.append(threading.Thread(target=write, args=(dup, "k")))
+    for t in threads:
+        t.start()
+    until("every write is queued", lambda: len(store._queue) == len(threads))
+    store._mu.release()  # the first thread to take it commits all five in one transaction
+    for t in threads:
+        t.join(TIMEOUT)
+    assert results == {**dict.fromkeys(ids), dup: f"jobs: a job with id {dup!r} already exists"}
+    assert store.counts()[State.QUEUED] == 6
+    assert all(store.get(i) is not None for i in ids)
+    assert store.get(keyed).state is State.QUEUED  # type: ignore[union-attr]  # it exists
