@@ -46,7 +46,8 @@ a cluster)::
 
 Invariants (between scripts):
   state(j) = queued   iff  j is in exactly one of ready:<name(j)>, delayed  (ready may also hold stale ids)
-  nqueued             is the number of queued jobs;  counts[s] the number in state s
+  nqueued             is the number of queued jobs;  counts[s] the number in state s, plus (final s)
+                      the jobs in s the retention removed
   live:<k> = j        iff  key(j) = k and state(j) in (queued, running)
   j in running        iff  state(j) = running
   j in finished       iff  state(j) is final (a job the retention removed is in no key at all)
@@ -137,8 +138,9 @@ local function finish(id, from, to, now, err)
   if k and redis.call('GET', P .. 'live:' .. k) == id then redis.call('DEL', P .. 'live:' .. k) end
 end
 -- retention: delete up to n finished jobs that finished before cutoff ('' for none), and the oldest
--- beyond max finished jobs ('' for no bound); a key's sequence goes with its last job when the key
--- has no live job (a later submit starts it again: no job of the key is left to compare)
+-- beyond max finished jobs ('' for no bound); counts still count them (a running total, as the
+-- memory store's); a key's sequence goes with its last job when the key has no live job (a later
+-- submit starts it again: no job of the key is left to compare)
 local function sweep(cutoff, max, n)
   local ids = {}
   if cutoff ~= '' then ids = redis.call('ZRANGEBYSCORE', P .. 'finished', '-inf', '(' .. cutoff, 'LIMIT', 0, n) end
@@ -150,7 +152,6 @@ local function sweep(cutoff, max, n)
     local j = jk(id)
     local f = redis.call('HMGET', j, 'state', 'key', 'kseq')
     if f[1] then
-      redis.call('HINCRBY', P .. 'counts', f[1], -1)
       if f[2] and redis.call('EXISTS', P .. 'live:' .. f[2]) == 0
         and redis.call('GET', P .. 'kseq:' .. f[2]) == f[3] then
         redis.call('DEL', P .. 'kseq:' .. f[2])
@@ -295,7 +296,7 @@ end
 return out
 """
 
-# ARGV: cutoff max_finished (retention, see sweep), then groups of 8: id token state result error now
+# ARGV: cutoff keep_finished (retention, see sweep), then groups of 8: id token state result error now
 # retry_at capacity  ->  {1 | 0 per group}  (several handlers' completions in one call: see
 # RedisStore._commit; each removes up to two jobs past the retention, so removal keeps pace)
 _COMPLETE: Final = """
@@ -370,7 +371,7 @@ redis.call('DEL', P .. 'wnames:' .. ARGV[2])
 return out
 """
 
-# ARGV: now max_lost unhandled_after tms cutoff max_finished  ->  the ids reclaimed or failed
+# ARGV: now max_lost unhandled_after tms cutoff keep_finished  ->  the ids reclaimed or failed
 _RECLAIM: Final = """
 local now, ms = ARGV[1], now_ms(ARGV[4])
 local out = {}
@@ -447,7 +448,7 @@ def _split_url(url: str) -> tuple[str, dict[str, str]]:
     """Take this store's own query parameters (prefix, max_payload, ...) out of a redis-py URL."""
     parts = urlsplit(url)
     query = parse_qsl(parts.query)
-    own = {"prefix", "max_payload", "unhandled_after", "retention", "max_finished"}
+    own = {"prefix", "max_payload", "unhandled_after", "retention", "keep_finished"}
     mine = {k: v for k, v in query if k in own}
     rest = urlencode([(k, v) for k, v in query if k not in own])
     return urlunsplit(parts._replace(query=rest)), mine
@@ -470,12 +471,13 @@ class RedisStore:
 
     ``url``: ``redis://[user:password@]host:port/db`` or ``rediss://`` (TLS; redis-py's ``ssl_*``
     query parameters apply), optionally with ``prefix=``, ``max_payload=``, ``unhandled_after=``,
-    ``retention=`` and ``max_finished=`` query parameters for this store. ``max_payload``: the
+    ``retention=`` and ``keep_finished=`` query parameters for this store. ``max_payload``: the
     largest payload in bytes (JSON text); ``unhandled_after``: seconds after which a queued job that
     no live worker handles fails; ``retention``: seconds a finished job is kept (default one day)
-    and ``max_finished``: how many finished jobs are kept at most (default 1 000 000), the oldest
+    and ``keep_finished``: how many finished jobs are kept at most (default 1 000 000), the oldest
     removed first — None (URL: ``none``) for no limit; removal happens at completions (two per
-    completion at most) and at every worker's reclaim (1 000 at most), so it keeps pace with work;
+    completion at most) and at every worker's reclaim (1 000 at most), so it keeps pace with work,
+    and ``counts`` still counts the removed jobs (as the memory store's ``keep_finished``);
     ``reconnect_for``: how long a worker's call (claim, complete, hand back) keeps retrying while
     Redis is unreachable before giving up (the job's lease then decides).
 
@@ -496,7 +498,7 @@ class RedisStore:
         max_payload: int | None = None,
         unhandled_after: float | None = None,
         retention: float | _Default | None = _DEFAULT,
-        max_finished: int | _Default | None = _DEFAULT,
+        keep_finished: int | _Default | None = _DEFAULT,
         reconnect_for: float = 60.0,
     ) -> None:
         url, own = _split_url(url)
@@ -513,8 +515,8 @@ class RedisStore:
         self.retention: float | None = (
             _opt(own.get("retention"), float, 86_400.0) if isinstance(retention, _Default) else retention
         )
-        self.max_finished: int | None = (
-            _opt(own.get("max_finished"), int, 1_000_000) if isinstance(max_finished, _Default) else max_finished
+        self.keep_finished: int | None = (
+            _opt(own.get("keep_finished"), int, 1_000_000) if isinstance(keep_finished, _Default) else keep_finished
         )
         self._raw_url = url
         self._r = self._client()
@@ -721,7 +723,7 @@ class RedisStore:
     def _retention(self, now: float) -> tuple[str, str]:
         """The scripts' retention arguments: the cutoff (finished before it: removed) and the bound."""
         cutoff = "" if self.retention is None else repr(now - self.retention)
-        return cutoff, "" if self.max_finished is None else str(self.max_finished)
+        return cutoff, "" if self.keep_finished is None else str(self.keep_finished)
 
     def _tms(self, now: float) -> str:
         """The lease clock's ``now`` for a script: this store's clock when it was given one, else ''
