@@ -7,8 +7,10 @@ No-op jobs, submit → succeeded, measured end to end (the first submit to the l
   (``jobs_go.go``: a buffered job channel, N worker goroutines, a context per job; built when
   ``go`` is on PATH) — the same N no-op jobs, the same workers;
 - ``gochan.jobs`` with the SQLite store and 1 or 4 worker processes (8 handlers each), the jobs
-  submitted by this process while the workers run, beside Huey's SQLite storage with 1 or 4
-  consumer processes (8 worker threads each; benchmarks/jobs_huey.py), measured the same way;
+  submitted by this process while the workers run — by one goroutine, then by 8 at once (as a
+  job server's clients would) — beside Huey's SQLite storage with 1 or 4 consumer processes (8
+  worker threads each; benchmarks/jobs_huey.py), measured the same way (one submitting thread,
+  then 8);
 - cancel latency across processes: a job runs in a worker process, this process cancels it in
   the store, the worker's handler notes when its context's done channel closed; p50 and p99.
 
@@ -29,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -48,6 +51,7 @@ GROUP = "jobs"
 WORKERS = (1, 8, 64)
 ROOT = Path(__file__).resolve().parent.parent
 GO_SOURCE = Path(__file__).with_name("jobs_go.go")
+SUBMITTERS = 8  # the second SQLite table's submitting goroutines (ours) or threads (Huey's)
 
 
 # -- memory store and its peers --------------------------------------------------------------------
@@ -203,7 +207,14 @@ def _submitter(db: Path) -> Jobs:
     return Jobs(SqliteStore(str(db)), capacity=1_000_000)
 
 
-def sqlite_throughput(n: int, procs: int) -> float:
+def _shares(n: int, k: int) -> list[int]:
+    """``n`` jobs split between ``k`` submitters."""
+    return [n // k + (i < n % k) for i in range(k)]
+
+
+def sqlite_throughput(n: int, procs: int, submitters: int = 1) -> float:
+    """Seconds from the first submit to the last success: ``procs`` worker processes serve while
+    ``submitters`` goroutines of this process submit ``n`` no-op jobs between them."""
     with tempfile.TemporaryDirectory(prefix="gochan-jobs-") as tmp:
         db, log = Path(tmp) / "jobs.db", Path(tmp) / "log"
         ps = _start_workers(db, procs, log)
@@ -211,9 +222,18 @@ def sqlite_throughput(n: int, procs: int) -> float:
 
             def main() -> float:
                 jobs = _submitter(db)
+                done: Chan[None] = Chan(submitters)
+
+                def submit(m: int) -> None:
+                    for _ in range(m):
+                        jobs.try_submit("noop")
+                    done.send(None)
+
                 t0 = time.perf_counter()
-                for _ in range(n):
-                    jobs.try_submit("noop")
+                for m in _shares(n, submitters):
+                    go(submit, m)
+                for _ in range(submitters):
+                    done.recv()
                 while jobs.stats().counts[State.SUCCEEDED] < n:
                     time.sleep(0.005)
                 return time.perf_counter() - t0
@@ -223,18 +243,26 @@ def sqlite_throughput(n: int, procs: int) -> float:
             _stop_workers(ps)
 
 
-def huey_throughput(n: int, procs: int) -> float:
+def huey_throughput(n: int, procs: int, submitters: int = 1) -> float:
     """Huey's SQLite storage, measured as :func:`sqlite_throughput`: ``procs`` consumer processes
-    (8 worker threads each) run; this process enqueues ``n`` no-op tasks and polls Huey's stored
-    results (as the other polls our counts) until all are done."""
+    (8 worker threads each) run; ``submitters`` threads of this process enqueue ``n`` no-op tasks
+    and this process polls Huey's stored results (as the other polls our counts) until all are done."""
     with tempfile.TemporaryDirectory(prefix="gochan-huey-") as tmp:
         db = str(Path(tmp) / "huey.db")
         huey, noop = jobs_huey.make(db)  # creates the tables before the consumers race to
         ps = _start([sys.executable, "-m", "benchmarks.jobs_huey", db, "8"], procs)
         try:
+
+            def submit(m: int) -> None:
+                for _ in range(m):
+                    noop()
+
+            threads = [threading.Thread(target=submit, args=(m,)) for m in _shares(n, submitters)]
             t0 = time.perf_counter()
-            for _ in range(n):
-                noop()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
             while huey.result_count() < n:
                 time.sleep(0.005)
             return time.perf_counter() - t0
@@ -359,26 +387,31 @@ def run_group(quick: bool, rounds: int | None, progress: Callable[[str], None]) 
             cells.append(f"{row['go']:,.0f} jobs/s" if "go" in row else go_reason)
             lines.append(f"| {w} | {' | '.join(cells)} | {row['gochan'] / row['threads']:.1f}x |")
     doc["memory"] = memory
-    sqlite: dict[str, float] = {}
-    huey: dict[str, float | None] = {}
     huey_reason = "" if jobs_huey.installed() else "not installed (pip install -e '.[bench]')"
     lines += [
         "",
         "| SQLite, 8 handlers/threads per process | gochan.jobs (SQLite store) | Huey (SqliteHuey) | gochan ÷ Huey |",
         "|---|--:|--:|--:|",
     ]
-    for procs in (1, 4):
-        progress(f"jobs: sqlite, {procs} worker processes, {n_sql} jobs")
-        ours = sqlite[str(procs)] = n_sql / min(sqlite_throughput(n_sql, procs) for _ in range(rounds))
-        theirs = huey[str(procs)] = None
-        if not huey_reason:
-            progress(f"jobs: Huey (SqliteHuey), {procs} consumer processes, {n_sql} jobs")
-            theirs = huey[str(procs)] = n_sql / min(huey_throughput(n_sql, procs) for _ in range(rounds))
-        cells = [f"{ours:,.0f} jobs/s", huey_reason or f"{theirs:,.0f} jobs/s"]
-        cells.append(f"{ours / theirs:.1f}x" if theirs else "-")
-        lines.append(f"| {procs} worker process{'es' if procs > 1 else ''} | {' | '.join(cells)} |")
-    doc["sqlite"] = sqlite
-    doc["huey"] = huey
+    for submitters, key in ((1, ""), (SUBMITTERS, f"_{SUBMITTERS}_submitters")):
+        sqlite: dict[str, float] = {}
+        huey: dict[str, float | None] = {}
+        for procs in (1, 4):
+            label = f"{procs} worker process{'es' if procs > 1 else ''}"
+            if submitters > 1:
+                label += f", {submitters} submitters"
+            progress(f"jobs: sqlite, {label}, {n_sql} jobs")
+            ours = sqlite[str(procs)] = n_sql / min(sqlite_throughput(n_sql, procs, submitters) for _ in range(rounds))
+            theirs = huey[str(procs)] = None
+            if not huey_reason:
+                progress(f"jobs: Huey (SqliteHuey), {label}, {n_sql} jobs")
+                theirs = min(huey_throughput(n_sql, procs, submitters) for _ in range(rounds))
+                theirs = huey[str(procs)] = n_sql / theirs
+            cells = [f"{ours:,.0f} jobs/s", huey_reason or f"{theirs:,.0f} jobs/s"]
+            cells.append(f"{ours / theirs:.1f}x" if theirs else "-")
+            lines.append(f"| {label} | {' | '.join(cells)} |")
+        doc["sqlite" + key] = sqlite
+        doc["huey" + key] = huey
     progress(f"jobs: cancel latency across processes, {k_cancel} cancels")
     lat = cancel_latencies(k_cancel)
     doc["cancel_ms"] = {"p50": statistics.median(lat) * 1e3, "p99": pct(lat, 0.99) * 1e3, "n": len(lat)}
