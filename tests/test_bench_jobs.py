@@ -9,9 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks import jobs
+from benchmarks import jobs, jobs_huey
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def doc_go_ok(out: Path) -> bool:
+    return bool(json.loads((out / "jobs.json").read_text())["go"] == "ok")
 
 
 def test_jobs_group_runs_in_quick_mode(tmp_path: Path) -> None:
@@ -27,6 +31,10 @@ def test_jobs_group_runs_in_quick_mode(tmp_path: Path) -> None:
     for title, _ in jobs.IMPLS.values():
         assert title in proc.stdout
     assert "| 4 worker processes |" in proc.stdout
+    assert "Go consumer (chan + goroutines)" in proc.stdout and "Huey (SqliteHuey)" in proc.stdout
+    # a peer that cannot run says why in its cells, never a blank or a made-up figure
+    assert doc_go_ok(tmp_path) or "| not measured (" in proc.stdout
+    assert jobs_huey.installed() or "not installed (pip install -e '.[bench]')" in proc.stdout
     assert "cancel a running job from another process" in proc.stdout
     doc = json.loads((tmp_path / "jobs.json").read_text())
     assert doc["schema"] == "gochan-benchmarks-jobs/1" and doc["quick"] is True
