@@ -169,8 +169,10 @@ class _Tap:
     def get(self, job_id: str) -> JobInfo | None:
         return self.inner.get(job_id)
 
-    def list(self, state: State | None = None, key: str | None = None, limit: int = 1000) -> list[JobInfo]:
-        return self.inner.list(state, key, limit)
+    def list(
+        self, state: State | None = None, key: str | None = None, limit: int = 1000, offset: int = 0
+    ) -> list[JobInfo]:
+        return self.inner.list(state, key, limit, offset)
 
     def counts(self) -> dict[State, int]:
         return self.inner.counts()
@@ -347,7 +349,7 @@ def cmd_status(args: argparse.Namespace) -> Exit:
 def cmd_ls(args: argparse.Namespace) -> Exit:
     jobs = _client(args)
     try:
-        infos = jobs.list(state=args.state, key=args.key, limit=args.limit)
+        infos = jobs.list(state=args.state, key=args.key, limit=args.limit, offset=args.offset)
     finally:
         jobs.store.close()
     rows = [
@@ -572,6 +574,7 @@ def parser() -> argparse.ArgumentParser:
     ls.add_argument("--state", choices=[str(s) for s in State])
     ls.add_argument("--key")
     ls.add_argument("--limit", type=_count(1), default=1000)
+    ls.add_argument("--offset", type=_count(0), default=0, help="skip this many jobs first (paging)")
     ls.set_defaults(fn=cmd_ls)
 
     sub.add_parser("stats", parents=[common], help="jobs per state").set_defaults(fn=cmd_stats)

@@ -7,7 +7,7 @@ parsed and written by h11, a sans-IO HTTP/1.1 library: this module only moves by
 ``net.Conn`` and an ``h11.Connection`` and routes the requests (docs/jobs.md, *HTTP API*)::
 
     POST   /v1/jobs            202 {"id": ...}; 503 {"error": "max capacity reached"}
-    GET    /v1/jobs?state=S    200 {"jobs": [...]}
+    GET    /v1/jobs?state=S    200 {"jobs": [...]}, oldest first (also key=, limit=, offset=)
     GET    /v1/jobs/{id}       200 the job; 404
     DELETE /v1/jobs/{id}       200 the cancelled job; 404; 409 when already final
     GET    /v1/stats           200 counts per state, totals, capacity
@@ -354,7 +354,10 @@ class Server:
         if not limit_text.isdigit() or int(limit_text) < 1:
             raise HTTPError(400, f"limit must be a positive integer, got {limit_text!r}")
         key = query.get("key", [""])[-1] or None
-        jobs = self.jobs.list(state=state, key=key, limit=int(limit_text))
+        offset_text = query.get("offset", ["0"])[-1]
+        if not offset_text.isdigit():
+            raise HTTPError(400, f"offset must be a non-negative integer, got {offset_text!r}")
+        jobs = self.jobs.list(state=state, key=key, limit=int(limit_text), offset=int(offset_text))
         return 200, {"jobs": [j.to_dict() for j in jobs]}, []
 
     def _stats(self) -> _Reply:

@@ -304,10 +304,17 @@ class MemoryStore:
         r = self._jobs.get(job_id)
         return None if r is None else r.state
 
-    def list(self, state: State | None = None, key: str | None = None, limit: int = 1000) -> list[JobInfo]:
-        out = []
+    def list(
+        self, state: State | None = None, key: str | None = None, limit: int = 1000, offset: int = 0
+    ) -> list[JobInfo]:
+        out: list[JobInfo] = []
+        if limit <= 0:
+            return out
         for r in self._jobs.values():
             if (state is None or r.state is state) and (key is None or r.key == key):
+                if offset > 0:
+                    offset -= 1
+                    continue
                 out.append(r.info())
                 if len(out) >= limit:
                     break

@@ -876,10 +876,12 @@ class RedisStore:
     def get(self, job_id: str) -> JobInfo | None:
         return self._infos([job_id.encode()])[0]
 
-    def list(self, state: State | None = None, key: str | None = None, limit: int = 1000) -> list[JobInfo]:
+    def list(
+        self, state: State | None = None, key: str | None = None, limit: int = 1000, offset: int = 0
+    ) -> list[JobInfo]:
         out: list[JobInfo] = []
         start, chunk = 0, 500
-        while len(out) < limit:
+        while len(out) < offset + limit:
             try:
                 page: Any = self._r.zrange(self.prefix + "all", start, start + chunk - 1)  # see _check_server
                 ids: list[bytes] = page
@@ -891,7 +893,7 @@ class RedisStore:
                 if info is not None and (state is None or info.state is state) and (key is None or info.key == key):
                     out.append(info)
             start += chunk
-        return out[:limit]
+        return out[offset : offset + limit]
 
     def counts(self) -> dict[State, int]:
         try:

@@ -417,9 +417,13 @@ class Jobs:
         """A snapshot of the job, or None."""
         return self._do(self._store.get, job_id)
 
-    def list(self, state: State | str | None = None, key: str | None = None, limit: int = 1000) -> list[JobInfo]:
-        """Jobs, oldest first, filtered by state and key."""
-        return self._do(self._store.list, None if state is None else State(state), key, limit)
+    def list(
+        self, state: State | str | None = None, key: str | None = None, limit: int = 1000, offset: int = 0
+    ) -> list[JobInfo]:
+        """Jobs, oldest first, filtered by state and key: at most ``limit``, after skipping ``offset``."""
+        if limit < 0 or offset < 0:
+            raise ValueError(f"jobs: limit and offset must be >= 0, got {limit} and {offset}")
+        return self._do(self._store.list, None if state is None else State(state), key, limit, offset)
 
     def wait(self, job_id: str, ctx: Context | None = None) -> JobInfo:
         """Block until the job is final; return it. Raises KeyError for an unknown id, ``ctx.err()``."""

@@ -448,7 +448,9 @@ class SqliteStore:
             r = db.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return None if r is None else _info(r)
 
-    def list(self, state: State | None = None, key: str | None = None, limit: int = 1000) -> list[JobInfo]:
+    def list(
+        self, state: State | None = None, key: str | None = None, limit: int = 1000, offset: int = 0
+    ) -> list[JobInfo]:
         where, args = [], []
         if state is not None:
             where.append("state = ?")
@@ -458,7 +460,9 @@ class SqliteStore:
             args.append(key)
         cond = f" WHERE {' AND '.join(where)}" if where else ""
         with self._read() as db:
-            rows = db.execute(f"SELECT {_COLUMNS} FROM jobs{cond} ORDER BY rowid LIMIT ?", (*args, limit)).fetchall()
+            rows = db.execute(
+                f"SELECT {_COLUMNS} FROM jobs{cond} ORDER BY rowid LIMIT ? OFFSET ?", (*args, limit, offset)
+            ).fetchall()
         return [_info(r) for r in rows]
 
     def counts(self) -> dict[State, int]:

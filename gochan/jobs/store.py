@@ -85,8 +85,10 @@ class Store(Protocol):
         """The job, or None."""
         ...
 
-    def list(self, state: State | None = None, key: str | None = None, limit: int = 1000) -> list[JobInfo]:
-        """Jobs, oldest first, filtered by state and key."""
+    def list(
+        self, state: State | None = None, key: str | None = None, limit: int = 1000, offset: int = 0
+    ) -> list[JobInfo]:
+        """Jobs, oldest first, filtered by state and key: at most ``limit``, after skipping ``offset`` of them."""
         ...
 
     def counts(self) -> dict[State, int]:

@@ -210,6 +210,7 @@ def test_ls_prints_a_table_filtered_by_state(url: str) -> None:
     assert [r.split()[:3] for r in rows[1:]] == [[a, "echo", "queued"], [b, "echo", "cancelled"]]
     assert [r.split()[0] for r in ok("ls", "--state", "cancelled", store=url).splitlines()[1:]] == [b]
     assert ok("ls", "--state", "running", store=url) == "(no jobs)"
+    assert [r.split()[0] for r in ok("ls", "--offset", "1", "--limit", "1", store=url).splitlines()[1:]] == [b]
     table = ok("stats", store=url).splitlines()
     assert table[0].split() == ["STATE", "JOBS"] and "queued      1" in table and table[-1] == "total       2"
 

@@ -145,13 +145,21 @@ def test_list_filters_by_state_and_stats_counts_per_state() -> None:
         c = Client(port)
         for _ in range(3):
             c.call("POST", "/v1/jobs", {"name": "echo", "payload": 1})
-        return c.call("GET", "/v1/jobs?state=queued")[1], c.call("GET", "/v1/jobs")[1], c.call("GET", "/v1/stats")[1]
+        return (
+            c.call("GET", "/v1/jobs?state=queued")[1],
+            c.call("GET", "/v1/jobs")[1],
+            c.call("GET", "/v1/stats")[1],
+            c.call("GET", "/v1/jobs?limit=1&offset=1")[1],
+            c.call("GET", "/v1/jobs?offset=-1")[:2],
+        )
 
-    queued, every, stats = serving(client, workers=0)
+    queued, every, stats, page, bad = serving(client, workers=0)
     assert isinstance(queued, dict) and isinstance(every, dict) and isinstance(stats, dict)
     assert len(queued["jobs"]) == 3 and all(j["state"] == "queued" for j in queued["jobs"])
     assert [j["id"] for j in every["jobs"]] == [j["id"] for j in queued["jobs"]]  # oldest first
     assert stats["counts"]["queued"] == 3 and stats["capacity"] == 8 and stats["totals"]["submitted"] == 3
+    assert isinstance(page, dict) and [j["id"] for j in page["jobs"]] == [every["jobs"][1]["id"]]
+    assert bad == (400, {"error": "offset must be a non-negative integer, got '-1'"})
 
 
 @pytest.mark.parametrize(

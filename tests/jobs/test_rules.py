@@ -466,3 +466,20 @@ def test_durable_shutdown_lets_a_job_whose_claim_was_in_flight_finish_within_the
         assert report.handed_back == []
 
     run(main)
+
+
+def test_list_pages_with_limit_and_offset(make_store: Make) -> None:
+    def main() -> None:
+        jobs, _ = new_jobs(make_store, workers=0)  # never served: every job stays queued
+        ids = [jobs.try_submit("sleep", 1) for _ in range(5)]
+        assert [i.id for i in jobs.list(limit=2)] == ids[:2]
+        assert [i.id for i in jobs.list(limit=2, offset=2)] == ids[2:4]
+        assert [i.id for i in jobs.list(offset=4)] == ids[4:]
+        assert jobs.list(offset=5) == []
+        assert [i.id for i in jobs.list(state="queued", limit=10, offset=1)] == ids[1:]
+        assert jobs.list(state="running", offset=1) == []
+        with pytest.raises(ValueError, match="limit and offset must be >= 0"):
+            jobs.list(offset=-1)
+        jobs.store.close()
+
+    run(main)
