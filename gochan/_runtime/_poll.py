@@ -133,11 +133,11 @@ class Poller:
         """
         for key, events in self.sel.select(timeout):
             if key.fileobj is self.wake_r:
-                try:
-                    while self.wake_r.recv(4096):
+                try:  # a short read drained it: no second recv ending in EAGAIN (a syscall and a raise)
+                    while len(self.wake_r.recv(4096)) == 4096:
                         pass
                 except (BlockingIOError, OSError):
-                    pass
+                    pass  # a byte written since stays readable: the next poll returns at once
                 continue
             fd = key.fd
             stale = False
