@@ -142,7 +142,7 @@ class MemoryStore:
     def __repr__(self) -> str:
         return f"MemoryStore({len(self._jobs)} jobs, {self._counts[_QUEUED]} queued)"
 
-    # -- state changes --------------------------------------------------------
+    # -- state changes ---------------------------------------------------------------------------------
 
     def _move(self, r: _Rec, to: State, now: float) -> None:
         c = self._counts
@@ -252,8 +252,8 @@ class MemoryStore:
         return r if r is not None and r.state is _RUNNING and r.version == token else None
 
     def complete(self, job_id: str, token: int, outcome: Outcome, now: float) -> bool:
-        r = self._jobs.get(job_id)
-        if r is None or r.state is not _RUNNING or r.version != token:
+        r = self._held(job_id, token)
+        if r is None:
             return False
         r.result_json = outcome.result_json
         r.error = outcome.error

@@ -186,8 +186,6 @@ _SLICE: Final = 32  # jobs a worker runs in a row before it lets the other gorou
 
 _SUCCEEDED_NULL: Final = Outcome(State.SUCCEEDED, result_json="null")  # the common result, built once
 
-_FLUSH_EVERY: Final = 256  # counted events gathered before one batch goes to the stats owner
-
 
 @final
 class Jobs:
@@ -213,8 +211,8 @@ class Jobs:
     ) -> None:
         if capacity < 1 or workers < 0:
             raise ValueError(f"jobs: capacity must be >= 1 and workers >= 0, got {capacity} and {workers}")
-        self._store: Store = open_store(store) if isinstance(store, str) else (store or MemoryStore())
-        self._memory = self._store if type(self._store) is MemoryStore else None  # a direct submit path
+        self._started = False
+        self.store = open_store(store) if isinstance(store, str) else (store or MemoryStore())
         self.capacity = capacity
         self.lease = lease
         self.grace = grace
@@ -234,7 +232,6 @@ class Jobs:
         self._loops: list[Chan[None]] = []  # closed as each runtime goroutine exits
         self._poked = False  # a wake-up is pending in _wake: the dispatcher has not taken it yet
         self._submitted = self._started_runs = self._finished = self._retried = 0  # the totals
-        self._started = False
         self._closing = False
         self._stop_claiming = False
         self._next_due: float | None = None  # earliest retry this runtime queued (memory store)
@@ -253,7 +250,7 @@ class Jobs:
         if self._started:
             raise RuntimeError("jobs: the store cannot be replaced once serving started")
         self._store = store
-        self._memory = store if type(store) is MemoryStore else None
+        self._memory = store if type(store) is MemoryStore else None  # its submit path takes no snapshot
 
     # -- handlers -----------------------------------------------------------------------------------
 
@@ -330,11 +327,11 @@ class Jobs:
             if not (isinstance(timeout, (int, float)) and 0 < timeout < float("inf")):
                 raise ValueError(f"jobs: timeout must be a positive number of seconds or None, got {timeout!r}")
             timeout = float(timeout)
-        payload_json = "null" if payload is None else encode_json(payload)
+        payload_json = encode_json(payload)
         if self._closing:
             raise ShutdownError
         if job_id is None:
-            job_id = f"{self._prefix}-{next(self._seq)}"
+            job_id = self._new_id()
         store = self._store
         now = store.clock()
         memory = self._memory
@@ -352,6 +349,9 @@ class Jobs:
         if not self._poked:
             self._poke()
         return job_id
+
+    def _new_id(self) -> str:
+        return f"{self._prefix}-{next(self._seq)}"
 
     def try_submit(
         self,
@@ -387,7 +387,7 @@ class Jobs:
         is done first, ShutdownError once shutdown began.
         """
         retry = retry or NO_RETRY
-        job_id = id or f"{self._prefix}-{next(self._seq)}"  # the same id at each try
+        job_id = id or self._new_id()  # the same id at each try
         while True:
             sig = self._signal(_ROOM) if self._store.blocking else None
             try:
