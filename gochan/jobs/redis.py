@@ -606,7 +606,7 @@ class RedisStore:
 
         A connection per thread, used directly: redis-py's client takes a pooled connection and
         wraps each command in its retry and health checks, which costs a call more than the round
-        trip itself on a local server. The retry kept here is redis-py's as configured in _client:
+        trip itself on a local server. The retry is still redis-py's, as configured in _client:
         twice, after 20 and 40 ms."""
         if client is not None:
             try:
@@ -615,17 +615,10 @@ class RedisStore:
                 raise self._unavailable(e) from None
         s = self._scripts[script]
         conn = self._conn()
-        delay = 0.02
-        for attempt in range(3):
-            try:
-                return self._evalsha(conn, s, args)
-            except _DOWN as e:
-                conn.disconnect()
-                if attempt == 2 or self._closed.is_set():
-                    raise self._unavailable(e) from None
-                time.sleep(delay)
-                delay *= 2
-        raise AssertionError("unreachable")
+        try:  # the connection carries the client's Retry: redis-py retries, disconnecting after each failure
+            return conn.retry.call_with_retry(lambda: self._evalsha(conn, s, args), lambda _e: conn.disconnect())
+        except _DOWN as e:
+            raise self._unavailable(e) from None
 
     def _evalsha(self, conn: Any, s: Any, args: list[Any]) -> Any:
         cmd = conn.pack_command("EVALSHA", s.sha, 1, self.prefix, *args)
