@@ -15,7 +15,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["GoPeer", "prepare"]
+__all__ = ["GoPeer", "build", "prepare"]
 
 SOURCE = Path(__file__).with_name("gobench.go")
 BUILD_TIMEOUT_S = 300
@@ -38,29 +38,36 @@ def _env() -> dict[str, str]:
     return {**os.environ, "GOPROXY": "off", "GOTOOLCHAIN": "local", "GO111MODULE": "off", "GOFLAGS": ""}
 
 
-def prepare(workdir: Path) -> GoPeer:
-    """Build the Go program in ``workdir`` (which must outlive the measurements)."""
+def build(source: Path, workdir: Path, name: str) -> tuple[Path | None, str]:
+    """Build the one-file Go program ``source`` as ``workdir/name``: (the binary, "") or (None, why not).
+
+    The benchmark groups with a Go peer (this module's suite, patterns, jobs) all build this way.
+    """
     go = shutil.which("go")
     if go is None:
-        return GoPeer(None, None, "not installed (no `go` on PATH)")
+        return None, "not installed (no `go` on PATH)"
+    (workdir / "main.go").write_text(source.read_text())
+    try:
+        built = subprocess.run(
+            [go, "build", "-o", name, "main.go"],
+            cwd=workdir, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, env=_env(), check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError) as e:
+        return None, f"go toolchain failed: {e}"
+    if built.returncode != 0:
+        return None, "go build failed: " + " ".join(built.stderr.strip().splitlines()[-3:])
+    return workdir / name, ""
+
+
+def prepare(workdir: Path) -> GoPeer:
+    """Build the Go program in ``workdir`` (which must outlive the measurements)."""
+    binary, why = build(SOURCE, workdir, "gobench")
+    if binary is None:
+        return GoPeer(None, None, why)
     try:
         version = subprocess.run(
-            [go, "version"], capture_output=True, text=True, timeout=60, env=_env(), check=True
+            ["go", "version"], capture_output=True, text=True, timeout=60, env=_env(), check=True
         ).stdout.strip()
-        src = workdir / "main.go"
-        src.write_text(SOURCE.read_text())
-        built = subprocess.run(
-            [go, "build", "-o", "gobench", "main.go"],
-            check=False,
-            cwd=workdir,
-            capture_output=True,
-            text=True,
-            timeout=BUILD_TIMEOUT_S,
-            env=_env(),
-        )
     except (OSError, subprocess.SubprocessError) as e:
         return GoPeer(None, None, f"go toolchain failed: {e}")
-    if built.returncode != 0:
-        tail = " ".join(built.stderr.strip().splitlines()[-3:])
-        return GoPeer(None, version, f"go build failed: {tail}")
-    return GoPeer(workdir / "gobench", version, None)
+    return GoPeer(binary, version, None)

@@ -25,7 +25,6 @@ import asyncio
 import json
 import os
 import select
-import shutil
 import signal
 import statistics
 import subprocess
@@ -45,7 +44,7 @@ from gochan.jobs import Job, Jobs, State, Store
 from gochan.jobs.sqlite import SqliteStore
 
 from . import jobs_huey
-from .golang import _env
+from .golang import build
 
 GROUP = "jobs"
 WORKERS = (1, 8, 64)
@@ -127,20 +126,8 @@ GO_TITLE = "Go consumer (chan + goroutines)"
 
 def prepare_go(workdir: Path) -> tuple[Path | None, str]:
     """Build jobs_go.go in ``workdir``: (the binary, "") or (None, why it is not measured)."""
-    go = shutil.which("go")
-    if go is None:
-        return None, "not measured (no go on PATH)"
-    (workdir / "main.go").write_text(GO_SOURCE.read_text())
-    try:
-        built = subprocess.run(
-            [go, "build", "-o", "jobs_go", "main.go"],
-            cwd=workdir, capture_output=True, text=True, timeout=300, env=_env(), check=False,
-        )  # fmt: skip
-    except (OSError, subprocess.SubprocessError) as e:
-        return None, f"not measured (go toolchain failed: {e})"
-    if built.returncode != 0:
-        return None, "not measured (go build failed: " + " ".join(built.stderr.strip().splitlines()[-2:]) + ")"
-    return workdir / "jobs_go", ""
+    binary, why = build(GO_SOURCE, workdir, "jobs_go")
+    return binary, f"not measured ({why})" if why else ""
 
 
 def go_consumer(binary: Path, n: int, workers: int) -> float:

@@ -20,7 +20,6 @@ import argparse
 import importlib.util
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .golang import _env
+from .golang import build
 
 __all__ = ["GROUP", "IMPLS", "main", "measure_one", "run_group", "run_in_suite"]
 
@@ -194,21 +193,8 @@ class _Cell:
 
 def _prepare_go(workdir: Path) -> tuple[Path | None, str]:
     """Build gopatterns.go; (binary, "") or (None, why not)."""
-    go = shutil.which("go")
-    if go is None:
-        return None, "skipped: not installed (no `go` on PATH)"
-    src = workdir / "main.go"
-    src.write_text(GO_SOURCE.read_text())
-    try:
-        built = subprocess.run(
-            [go, "build", "-o", "gopatterns", "main.go"],
-            cwd=workdir, capture_output=True, text=True, timeout=300, env=_env(), check=False,
-        )  # fmt: skip
-    except (OSError, subprocess.SubprocessError) as e:
-        return None, f"skipped: go toolchain failed: {e}"
-    if built.returncode != 0:
-        return None, "skipped: go build failed: " + " ".join(built.stderr.strip().splitlines()[-2:])
-    return workdir / "gopatterns", ""
+    binary, why = build(GO_SOURCE, workdir, "gopatterns")
+    return binary, f"skipped: {why}" if why else ""
 
 
 def _command(cell: _Cell, gobin: Path | None) -> list[str]:
