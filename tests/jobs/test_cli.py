@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -91,18 +91,6 @@ class Worker:
         while (got := self.out.next(TIMEOUT, f"the worker did not end in time; so far: {self.lines}")) is not None:
             self.lines.append(got.strip())
         return self.proc.wait(TIMEOUT)
-
-
-@pytest.fixture
-def workers() -> Iterator[list[Worker]]:
-    started: list[Worker] = []
-    yield started
-    for w in started:
-        if w.proc.poll() is None:
-            w.proc.kill()
-            w.proc.wait()
-        if w.proc.stdout is not None:
-            w.proc.stdout.close()
 
 
 def test_submit_then_a_worker_process_runs_it_and_status_shows_succeeded(url: str, workers: list[Worker]) -> None:

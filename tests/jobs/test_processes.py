@@ -54,16 +54,6 @@ def store(db: Path) -> Iterator[SqliteStore]:
     s.close()
 
 
-@pytest.fixture
-def workers() -> Iterator[list[Worker]]:
-    started: list[Worker] = []
-    yield started
-    for w in started:
-        if w.proc.poll() is None:
-            w.proc.kill()
-            w.proc.wait()
-
-
 def submit(store: SqliteStore, seconds: float, key: str | None = None) -> str:
     now = time.time()
     job_id = f"job-{next(_ids)}"

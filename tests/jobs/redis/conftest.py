@@ -10,7 +10,6 @@ import pytest
 from gochan.jobs.redis import RedisStore
 
 from ..redis_server import RedisServer
-from .procs import Worker
 
 
 @pytest.fixture
@@ -26,15 +25,3 @@ def store(server: RedisServer) -> Iterator[RedisStore]:
     s = RedisStore(server.url)
     yield s
     s.close()
-
-
-@pytest.fixture
-def workers() -> Iterator[list[Worker]]:
-    started: list[Worker] = []
-    yield started
-    for w in started:
-        if w.proc.poll() is None:
-            w.proc.kill()
-            w.proc.wait()
-        if w.proc.stdout is not None:
-            w.proc.stdout.close()
