@@ -140,13 +140,20 @@ class _Tap:
         return gone
 
     def complete(self, job_id: str, token: int, outcome: Outcome, now: float) -> bool:
-        ok = self.inner.complete(job_id, token, outcome, now)
+        return self.complete_many([(job_id, token, outcome)], now)[0]
+
+    def complete_many(self, done: Sequence[tuple[str, int, Outcome]], now: float) -> list[bool]:
+        oks = self.inner.complete_many(done, now)
+        for (job_id, _token, outcome), ok in zip(done, oks, strict=True):
+            self._completed(job_id, outcome, ok)
+        return oks
+
+    def _completed(self, job_id: str, outcome: Outcome, ok: bool) -> None:
         if ok:
             self._ended(job_id, outcome.state, outcome.error, retry=outcome.retry_at is not None)
         else:  # fenced out: whoever changed the job first decided its state
             info = self.inner.get(job_id)
             self._ended(job_id, "lost" if info is None or not info.state.final else info.state)
-        return ok
 
     def progress(self, job_id: str, token: int, fraction: float, message: str) -> bool:
         return self.inner.progress(job_id, token, fraction, message)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import heapq
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import final
 
 from .model import FINAL, ClaimedJob, JobInfo, Outcome, QueueFullError, Retry, State
@@ -265,6 +265,9 @@ class MemoryStore:
             r.error = f"{r.error}; not retried: max capacity reached"
         self._move(r, outcome.state, now)
         return True
+
+    def complete_many(self, done: Sequence[tuple[str, int, Outcome]], now: float) -> list[bool]:
+        return [self.complete(job_id, token, outcome, now) for job_id, token, outcome in done]
 
     def progress(self, job_id: str, token: int, fraction: float, message: str) -> bool:
         r = self._held(job_id, token)

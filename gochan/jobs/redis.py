@@ -68,7 +68,7 @@ import threading
 import time
 import warnings
 import weakref
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Final, TypeVar, final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -771,34 +771,43 @@ class RedisStore:
         return {flat[i].decode(): State(flat[i + 1].decode()) for i in range(0, len(flat), 2)}
 
     def complete(self, job_id: str, token: int, outcome: Outcome, now: float) -> bool:
-        with self._mu:
-            self._held.pop(job_id, None)
-            self._gone.pop(job_id, None)
-        args = [
-            job_id, token, str(outcome.state), outcome.result_json or "", outcome.error or "", repr(now),
-            "" if outcome.retry_at is None else repr(outcome.retry_at), outcome.capacity,
-        ]  # fmt: skip
-        if outcome.retry_at is not None:
-            self._dirty.set()  # the retry is due at retry_at: the next claim must look
-        return self._persist(lambda: self._commit(args), False)
+        return self.complete_many([(job_id, token, outcome)], now)[0]
 
-    def _commit(self, args: list[Any]) -> bool:
-        """Record one completion; completions that other threads make meanwhile share its script call
-        (group commit: the runtime completes each job from its own ``to_thread``, so a burst of
-        short handlers finishing together costs one round trip, not one each).
+    def complete_many(self, done: Sequence[tuple[str, int, Outcome]], now: float) -> list[bool]:
+        with self._mu:
+            for job_id, _token, _outcome in done:
+                self._held.pop(job_id, None)
+                self._gone.pop(job_id, None)
+        mine = [
+            _Pending([
+                job_id, token, str(outcome.state), outcome.result_json or "", outcome.error or "", repr(now),
+                "" if outcome.retry_at is None else repr(outcome.retry_at), outcome.capacity,
+            ])
+            for job_id, token, outcome in done
+        ]  # fmt: skip
+        if any(outcome.retry_at is not None for _i, _t, outcome in done):
+            self._dirty.set()  # a retry is due at its retry_at: the next claim must look
+        return self._persist(lambda: self._commit(mine), [False] * len(mine))
+
+    def _commit(self, mine: list[_Pending]) -> list[bool]:
+        """Record completions; completions that other threads make meanwhile share the script call
+        (group commit: a runtime commits the completions of the handlers that finished together in
+        one ``to_thread``, and several runtimes or threads may share a store).
 
         The first caller leads: it takes every completion queued so far, makes the call, hands each
         its reply and wakes them; a caller queued meanwhile waits for the next leader. Raises
         StoreUnavailableError (every completion of the batch) when Redis cannot be reached."""
-        me = _Pending(args)
+        for p in mine:
+            p.result = None  # a retry after StoreUnavailableError queues them again
+        last = mine[-1]
         with self._commits:
-            self._queue.append(me)
-            while self._committing and me.result is None:
+            self._queue.extend(mine)
+            while self._committing and last.result is None:
                 self._commits.wait()
-            if me.result is None:
+            if last.result is None:
                 self._committing = True
                 batch, self._queue = self._queue, []
-        if me.result is None:
+        if last.result is None:
             results: list[bool | BaseException]
             try:
                 now = float(batch[0].args[5])
@@ -811,9 +820,12 @@ class RedisStore:
                     p.result = r
                 self._committing = False
                 self._commits.notify_all()
-        if isinstance(me.result, BaseException):
-            raise me.result
-        return bool(me.result)
+        out: list[bool] = []
+        for p in mine:
+            if isinstance(p.result, BaseException):
+                raise p.result
+            out.append(bool(p.result))
+        return out
 
     def progress(self, job_id: str, token: int, fraction: float, message: str) -> bool:
         try:

@@ -182,6 +182,23 @@ class JobStats:
     capacity: int
 
 
+@final
+class _Batch:
+    """Completions that one ``to_thread`` call commits together (a blocking store's group commit).
+
+    ``ready`` is closed once the batch is committed: its waiters then return, and the waiters of
+    the next batch wake to choose its leader.
+    """
+
+    __slots__ = ("committed", "done", "error", "ready")
+
+    def __init__(self) -> None:
+        self.done: list[tuple[str, int, Outcome]] = []
+        self.ready: Chan[None] = Chan()
+        self.committed = False
+        self.error: Exception | None = None
+
+
 _SLICE: Final = 32  # jobs a worker runs in a row before it lets the other goroutines run
 
 _SUCCEEDED_NULL: Final = Outcome(State.SUCCEEDED, result_json="null")  # the common result, built once
@@ -235,6 +252,8 @@ class Jobs:
         self._closing = False
         self._stop_claiming = False
         self._next_due: float | None = None  # earliest retry this runtime queued (memory store)
+        self._gathering: _Batch | None = None  # completions waiting for the commit in flight to end
+        self._in_flight: _Batch | None = None  # the completions being committed now
         self.last_report: ShutdownReport | None = None
 
     def __repr__(self) -> str:
@@ -605,7 +624,7 @@ class Jobs:
         if outcome is not None:
             store = self._store
             if store.blocking:
-                to_thread(store.complete, c.id, c.token, outcome, store.clock())
+                self._commit(c, outcome)
             else:
                 store.complete(c.id, c.token, outcome, store.clock())
             if outcome.retry_at is not None:
@@ -621,6 +640,36 @@ class Jobs:
             self._changed(c.id)
             self._changed(_IDLE)
             self._changed(_ROOM)
+
+    def _commit(self, c: ClaimedJob, outcome: Outcome) -> None:
+        """Complete ``c`` in a blocking store, with the completions of the handlers that finish
+        meanwhile: one ``to_thread`` call (one transaction, one script call) per batch.
+
+        Go's group commit: while a batch is committed, finishing handlers gather in the next one;
+        when the commit in flight ends, the first of them to run leads its batch (each leader
+        commits its own batch only, so no handler's slot is held for others' work).
+        """
+        batch = self._gathering
+        if batch is None:
+            batch = self._gathering = _Batch()
+        batch.done.append((c.id, c.token, outcome))
+        while not batch.committed:
+            flight = self._in_flight
+            if flight is not None:
+                flight.ready.recv()
+                continue
+            self._gathering, self._in_flight = None, batch  # lead: this batch is the gathering one
+            store = self._store
+            try:
+                to_thread(store.complete_many, batch.done, store.clock())
+            except Exception as e:  # noqa: BLE001 - raised in every handler's goroutine of the batch
+                batch.error = e
+            finally:
+                batch.committed = True
+                self._in_flight = None
+                batch.ready.close()
+        if batch.error is not None:
+            raise batch.error
 
     def _outcome(self, c: ClaimedJob, ctx: Context, result: object, error: str | None) -> Outcome | None:
         """How the run ended; None when the store already knows (cancelled, superseded) or shutdown."""

@@ -19,7 +19,8 @@ lease token: cancel, supersede, reclaim and hand-back all bump it, so a worker t
 can record nothing (completion is ``... WHERE id=? AND version=? AND state='running'``).
 
 Group commit. The runtime makes a blocking store's calls with ``gochan.to_thread``, several at a
-time (each handler goroutine completes its own job). Write operations queue up; the thread that
+time (it gathers the completions of the handlers that finish together into one ``complete_many``
+itself; submits, cancels and claims come one by one). Write operations queue up; the thread that
 gets the connection first commits every operation queued by then in one transaction, each under
 its own savepoint (one that raises is rolled back alone and raises in its caller's thread), and
 the others find their result ready (a leader/follower scheme: flat combining). One transaction
@@ -38,7 +39,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Final, TypeVar, cast, final
 
@@ -238,17 +239,22 @@ class SqliteStore:
         ``fn``'s changes are atomic: an exception from it rolls back its own changes only and is
         raised here. ``alone``: ``fn`` is one statement, atomic by itself (no BEGIN needed).
         """
-        w = _Write(fn, alone)
+        return cast(R, self._write_all([_Write(fn, alone)])[0])  # fn's R
+
+    def _write_all(self, ws: list[_Write]) -> list[object]:
+        """Run the writes ``ws`` (each atomic) in one transaction with those queued meanwhile; their
+        results in order. The first write that raised raises here, after the others committed."""
         with self._queue_mu:
-            self._queue.append(w)
+            self._queue.extend(ws)
         with self._mu:
-            if not w.done:  # no other thread committed it while we waited: commit what is queued
+            if not ws[-1].done:  # no other thread committed them while we waited: commit what is queued
                 with self._queue_mu:
                     batch, self._queue = self._queue, []
                 self._commit(batch)
-        if w.error is not None:
-            raise w.error
-        return cast(R, w.result)  # fn's R
+        for w in ws:
+            if w.error is not None:
+                raise w.error
+        return [w.result for w in ws]
 
     def _commit(self, batch: list[_Write]) -> None:
         """Run ``batch`` in one transaction (a lone one-statement write: as its own)."""
@@ -380,10 +386,17 @@ class SqliteStore:
         return {i: State(s) for i, s, v in rows if s != "running" or v != tokens[i]}
 
     def complete(self, job_id: str, token: int, outcome: Outcome, now: float) -> bool:
+        return bool(self._write_all([self._completion(job_id, token, outcome, now)])[0])
+
+    def complete_many(self, done: Sequence[tuple[str, int, Outcome]], now: float) -> list[bool]:
+        return [bool(r) for r in self._write_all([self._completion(i, t, o, now) for i, t, o in done])]
+
+    def _completion(self, job_id: str, token: int, outcome: Outcome, now: float) -> _Write:
+        """The write that records a run's outcome, fenced by its lease."""
         final = (str(outcome.state), outcome.result_json, outcome.error, now, job_id, token)
         end = "UPDATE jobs SET state = ?, result = ?, error = ?, finished_at = ?, lease_until = NULL" + _FENCE
         if outcome.retry_at is None:
-            return self._update(end, final)
+            return _Write(lambda db: db.execute(end, final).rowcount == 1, alone=True)
         retry_at, capacity = outcome.retry_at, outcome.capacity
 
         def retry(db: sqlite3.Connection) -> bool:
@@ -397,7 +410,7 @@ class SqliteStore:
             full = (final[0], final[1], f"{outcome.error}; not retried: max capacity reached", *final[3:])
             return db.execute(end, full).rowcount == 1
 
-        return self._write(retry)
+        return _Write(retry, alone=False)
 
     def progress(self, job_id: str, token: int, fraction: float, message: str) -> bool:
         return self._update("UPDATE jobs SET progress = ?, message = ?" + _FENCE, (fraction, message, job_id, token))

@@ -14,7 +14,7 @@ run on virtual time).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Final, Protocol
 
 from .model import ClaimedJob, JobInfo, Outcome, State
@@ -62,6 +62,11 @@ class Store(Protocol):
 
     def complete(self, job_id: str, token: int, outcome: Outcome, now: float) -> bool:
         """Record how a run ended, fenced by ``state = running and version = token``."""
+        ...
+
+    def complete_many(self, done: Sequence[tuple[str, int, Outcome]], now: float) -> list[bool]:
+        """:meth:`complete` for each ``(job_id, token, outcome)`` of ``done``, in one go where the store
+        can (one transaction, one script call): the runtime's group commit of a blocking store."""
         ...
 
     def progress(self, job_id: str, token: int, fraction: float, message: str) -> bool:
