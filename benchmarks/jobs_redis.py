@@ -8,7 +8,10 @@ Redis store beside the Redis job queues of the Python world, on one redis-server
   a work horse per job, and ``SimpleWorker``), arq, dramatiq (8 threads per process) and Celery
   (prefork, one child per process). Each peer's task increments a counter on the same Redis (they
   have no common completion signal); ours is counted by the store, which keeps each job's record
-  and result (the peers run with results off: ``result_ttl=0``, ``keep_result=0``, ignored);
+  and result (the peers run with results off: ``result_ttl=0``, ``keep_result=0``, ignored).
+  Each with one submitter (jobs submitted one after another: the submitter's round trip to Redis
+  bounds the rate) and with 8 submitters sharing the jobs (goroutines for ours, threads for the
+  peers, asyncio tasks for arq), where the workers' side shows;
 - cancel latency across processes (p50/p99): a job runs in a worker process, this process cancels
   it, the handler notes when its context's done channel closed;
 - the time from ``kill -9`` of a worker to its job starting again on another (lease 2 s);
@@ -41,14 +44,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from gochan import Chan, go, run
 from gochan import context as gcontext
-from gochan import run
 from gochan import signal as gsignal
 from gochan.context import Context
 from gochan.jobs import Job, Jobs, State
 from gochan.jobs.redis import RedisStore
 
-from .jobs import pct, stall_beside
+from .jobs import SUBMITTERS, _shares, pct, stall_beside
 
 GROUP = "jobs-redis"
 ROOT = Path(__file__).resolve().parent.parent
@@ -209,16 +212,38 @@ def _until(pred: Callable[[], bool]) -> None:
         time.sleep(0.002)
 
 
-def gochan_redis(url: str, n: int, procs: int) -> float:
+def _threads(n: int, k: int, send: Callable[[], object]) -> None:
+    """Call ``send`` ``n`` times, from ``k`` threads between them (from this thread when ``k == 1``)."""
+    if k == 1:
+        for _ in range(n):
+            send()
+        return
+    ts = [threading.Thread(target=lambda m=m: [send() for _ in range(m)]) for m in _shares(n, k)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+
+
+def gochan_redis(url: str, n: int, procs: int, submitters: int = 1) -> float:
     ps = [_ours(url) for _ in range(procs)]
     store = RedisStore(url)
     try:
 
         def main() -> float:
             jobs = Jobs(store, capacity=10**9)
+            done: Chan[None] = Chan(submitters)
+
+            def submit(m: int) -> None:
+                for _ in range(m):
+                    jobs.try_submit("noop")
+                done.send(None)
+
             t0 = time.perf_counter()
-            for _ in range(n):
-                jobs.try_submit("noop")
+            for m in _shares(n, submitters):
+                go(submit, m)
+            for _ in range(submitters):
+                done.recv()
             _until(lambda: store.counts()[State.SUCCEEDED] >= n)
             return time.perf_counter() - t0
 
@@ -229,7 +254,7 @@ def gochan_redis(url: str, n: int, procs: int) -> float:
         store.close()
 
 
-def rq_run(url: str, n: int, procs: int, simple: bool) -> float:
+def rq_run(url: str, n: int, procs: int, simple: bool, submitters: int = 1) -> float:
     import redis
 
     Queue: Any = importlib.import_module("rq").Queue  # Any: the peer may be missing when type-checked
@@ -244,8 +269,7 @@ def rq_run(url: str, n: int, procs: int, simple: bool) -> float:
         from benchmarks.jobs_redis_peers import rq_noop
 
         t0 = time.perf_counter()
-        for _ in range(n):
-            q.enqueue(rq_noop, result_ttl=0)
+        _threads(n, submitters, lambda: q.enqueue(rq_noop, result_ttl=0))
         _until(lambda: count() >= n)
         return time.perf_counter() - t0
     finally:
@@ -253,7 +277,7 @@ def rq_run(url: str, n: int, procs: int, simple: bool) -> float:
             p.stop()
 
 
-def arq_run(url: str, n: int, procs: int) -> float:
+def arq_run(url: str, n: int, procs: int, submitters: int = 1) -> float:
     create_pool: Any = importlib.import_module("arq").create_pool  # Any: the peer may be missing when type-checked
     RedisSettings: Any = importlib.import_module("arq.connections").RedisSettings
 
@@ -264,9 +288,13 @@ def arq_run(url: str, n: int, procs: int) -> float:
 
         async def main() -> float:
             pool = await create_pool(RedisSettings.from_dsn(url))
+
+            async def submit(m: int) -> None:
+                for _ in range(m):
+                    await pool.enqueue_job("arq_noop")
+
             t0 = time.perf_counter()
-            for _ in range(n):
-                await pool.enqueue_job("arq_noop")
+            await asyncio.gather(*(submit(m) for m in _shares(n, submitters)))
             while count() < n:
                 await asyncio.sleep(0.002)
             elapsed = time.perf_counter() - t0
@@ -279,7 +307,7 @@ def arq_run(url: str, n: int, procs: int) -> float:
             p.stop()
 
 
-def dramatiq_run(url: str, n: int, procs: int) -> float:
+def dramatiq_run(url: str, n: int, procs: int, submitters: int = 1) -> float:
     dramatiq: Any = importlib.import_module("dramatiq")  # Any: the peer may be missing when type-checked
     RedisBroker: Any = importlib.import_module("dramatiq.brokers.redis").RedisBroker
 
@@ -294,8 +322,7 @@ def dramatiq_run(url: str, n: int, procs: int) -> float:
     actor: Any = dramatiq.actor(dramatiq_noop, broker=broker, max_retries=0)
     try:
         t0 = time.perf_counter()
-        for _ in range(n):
-            actor.send()
+        _threads(n, submitters, actor.send)
         _until(lambda: count() >= n)
         return time.perf_counter() - t0
     finally:
@@ -303,7 +330,7 @@ def dramatiq_run(url: str, n: int, procs: int) -> float:
         broker.close()
 
 
-def celery_run(url: str, n: int, procs: int) -> float:
+def celery_run(url: str, n: int, procs: int, submitters: int = 1) -> float:
     Celery: Any = importlib.import_module("celery").Celery  # Any: the peer may be missing when type-checked
 
     args = [
@@ -316,24 +343,25 @@ def celery_run(url: str, n: int, procs: int) -> float:
     app = Celery("gochan_bench", broker=url)
     try:
         t0 = time.perf_counter()
-        for _ in range(n):
-            app.send_task("noop")
+        _threads(n, submitters, lambda: app.send_task("noop"))
         _until(lambda: count() >= n)
         return time.perf_counter() - t0
     finally:
         p.stop()
 
 
-def measure(url: str, impl: str, n: int, procs: int) -> float:
-    """Jobs per second, submit → done, on a flushed database."""
+def measure(url: str, impl: str, n: int, procs: int, submitters: int = 1) -> float:
+    """Jobs per second, submit → done, on a flushed database; ``submitters`` goroutines (ours), threads
+    or asyncio tasks (arq) submit the ``n`` jobs between them."""
     _flush(url)
+    k = submitters
     fns: dict[str, Callable[[], float]] = {
-        "gochan": lambda: gochan_redis(url, n, procs),
-        "rq": lambda: rq_run(url, n, procs, simple=False),
-        "rq-simple": lambda: rq_run(url, n, procs, simple=True),
-        "arq": lambda: arq_run(url, n, procs),
-        "dramatiq": lambda: dramatiq_run(url, n, procs),
-        "celery": lambda: celery_run(url, n, procs),
+        "gochan": lambda: gochan_redis(url, n, procs, k),
+        "rq": lambda: rq_run(url, n, procs, False, k),
+        "rq-simple": lambda: rq_run(url, n, procs, True, k),
+        "arq": lambda: arq_run(url, n, procs, k),
+        "dramatiq": lambda: dramatiq_run(url, n, procs, k),
+        "celery": lambda: celery_run(url, n, procs, k),
     }
     return n / fns[impl]()
 
@@ -421,7 +449,9 @@ def run_group(quick: bool, progress: Callable[[str], None]) -> tuple[str, dict[s
     missing = [p for p in PEERS if not installed(p)]
     lines = [
         f"### Redis job queues: no-op jobs, submit → done ({n} jobs, RQ default worker {n_fork}; "
-        f"{os.cpu_count()} cores, one redis-server; the median of {1 if quick else 3} rounds)",
+        f"{os.cpu_count()} cores, one redis-server; the median of {1 if quick else 3} rounds). One submitter"
+        f" (a goroutine, a thread) submits the jobs one after another, or {SUBMITTERS} share them (goroutines"
+        " for ours, threads for the peers, asyncio tasks for arq)",
         "",
         "| worker processes | " + " | ".join(TITLES[i] for i in impls) + " | gochan / fastest peer |",
         "|--:|" + "--:|" * (len(impls) + 1),
@@ -430,21 +460,23 @@ def run_group(quick: bool, progress: Callable[[str], None]) -> tuple[str, dict[s
     rounds: dict[str, dict[str, list[float]]] = {}
     nrounds = 1 if quick else 3
     with redis_server() as url:
-        for procs in PROCS:
-            runs: dict[str, list[float]] = {impl: [] for impl in impls if impl not in missing}
-            for r in range(nrounds):
-                for impl, got in runs.items():
-                    progress(f"jobs-redis: {TITLES[impl]}, {procs} worker processes, round {r + 1} of {nrounds}")
-                    got.append(measure(url, impl, n_fork if impl == "rq" else n, procs))
-            row: dict[str, float | None] = {i: statistics.median(runs[i]) if i in runs else None for i in impls}
-            rates[str(procs)] = row
-            rounds[str(procs)] = runs
-            peers = [v for k, v in row.items() if k != "gochan" and v is not None]
-            ours = row["gochan"]
-            assert ours is not None
-            ratio = f"{ours / max(peers):.2f}x" if peers else "no peer installed"
-            cells = " | ".join("not installed" if row[i] is None else f"{row[i]:,.0f} jobs/s" for i in impls)
-            lines.append(f"| {procs} | {cells} | {ratio} |")
+        for submitters in (1, SUBMITTERS):
+            for procs in PROCS:
+                label = str(procs) if submitters == 1 else f"{procs}, {submitters} submitters"
+                runs: dict[str, list[float]] = {impl: [] for impl in impls if impl not in missing}
+                for r in range(nrounds):
+                    for impl, got in runs.items():
+                        progress(f"jobs-redis: {TITLES[impl]}, {label} worker processes, round {r + 1} of {nrounds}")
+                        got.append(measure(url, impl, n_fork if impl == "rq" else n, procs, submitters))
+                row: dict[str, float | None] = {i: statistics.median(runs[i]) if i in runs else None for i in impls}
+                rates[label] = row
+                rounds[label] = runs
+                peers = [v for k, v in row.items() if k != "gochan" and v is not None]
+                ours = row["gochan"]
+                assert ours is not None
+                ratio = f"{ours / max(peers):.2f}x" if peers else "no peer installed"
+                cells = " | ".join("not installed" if row[i] is None else f"{row[i]:,.0f} jobs/s" for i in impls)
+                lines.append(f"| {label} | {cells} | {ratio} |")
         doc["rates"] = rates
         doc["rounds"] = rounds
         doc["missing"] = missing

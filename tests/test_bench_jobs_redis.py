@@ -32,8 +32,9 @@ def test_jobs_redis_group_runs_in_quick_mode(tmp_path: Path) -> None:
     assert doc["schema"] == "gochan-benchmarks-jobs-redis/1" and doc["quick"] is True
     missing = {p for p in jobs_redis.PEERS if not jobs_redis.installed(p)}
     assert set(doc["missing"]) == missing
-    for procs in ("1", "4"):
-        row = doc["rates"][procs]
+    assert set(doc["rates"]) == {"1", "4", "1, 8 submitters", "4, 8 submitters"}
+    for label in doc["rates"]:
+        row = doc["rates"][label]
         assert row["gochan"] > 0
         assert {p for p in jobs_redis.PEERS if row[p] is None} == missing
     for title in jobs_redis.TITLES.values():
