@@ -123,6 +123,13 @@ class _Tap:
             self._ended(old, State.SUPERSEDED)
         return old
 
+    def submit_many(self, recs: Sequence[JobInfo], capacity: int) -> list[str | Exception | None]:
+        out = self.inner.submit_many(recs, capacity)
+        for old in out:
+            if isinstance(old, str):
+                self._ended(old, State.SUPERSEDED)
+        return out
+
     def claim(
         self, worker: str, names: Collection[str], limit: int, lease_until: float, now: float
     ) -> list[ClaimedJob]:

@@ -169,6 +169,15 @@ class MemoryStore:
     def submit(self, rec: JobInfo, capacity: int) -> str | None:
         return self.add(rec.id, rec.name, rec.payload_json, rec.key, rec.timeout, rec.retry, rec.created_at, capacity)
 
+    def submit_many(self, recs: Sequence[JobInfo], capacity: int) -> list[str | Exception | None]:
+        out: list[str | Exception | None] = []
+        for rec in recs:
+            try:
+                out.append(self.submit(rec, capacity))
+            except (QueueFullError, ValueError) as e:
+                out.append(e)
+        return out
+
     def add(  # noqa: PLR0917 - the submit arguments, positional: the runtime's one call per submit
         self,
         job_id: str,

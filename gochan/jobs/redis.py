@@ -613,23 +613,46 @@ class RedisStore:
                 return self._scripts[script](keys=self._keys, args=args, client=client)
             except _DOWN as e:
                 raise self._unavailable(e) from None
+        return self._call_many(script, [args])[0]
+
+    def _call_many(self, script: str, calls: list[list[Any]]) -> list[Any]:
+        """:meth:`_call` for each argument list, pipelined on this thread's connection (one round trip)."""
         s = self._scripts[script]
         conn = self._conn()
         try:  # the connection carries the client's Retry: redis-py retries, disconnecting after each failure
-            return conn.retry.call_with_retry(lambda: self._evalsha(conn, s, args), lambda _e: conn.disconnect())
+            replies: list[Any] = conn.retry.call_with_retry(
+                lambda: self._evalsha_many(conn, s, calls), lambda _e: conn.disconnect()
+            )
+            return replies
         except _DOWN as e:
             raise self._unavailable(e) from None
 
     def _evalsha(self, conn: Any, s: Any, args: list[Any]) -> Any:
-        cmd = conn.pack_command("EVALSHA", s.sha, 1, self.prefix, *args)
+        return self._evalsha_many(conn, s, [args])[0]
+
+    def _evalsha_many(self, conn: Any, s: Any, calls: list[list[Any]]) -> list[Any]:
+        """Run the script once per argument list, pipelined: one round trip for all of them."""
+        cmds = [conn.pack_command("EVALSHA", s.sha, 1, self.prefix, *args) for args in calls]
         try:
-            conn.send_packed_command(cmd, False)
-            return conn.read_response()
-        except rexc.NoScriptError:  # the server restarted without its script cache
+            return self._send_all(conn, cmds)
+        except rexc.NoScriptError:  # the server restarted without its script cache: none of them ran
             conn.send_packed_command(conn.pack_command("SCRIPT", "LOAD", s.script), False)
             conn.read_response()
-            conn.send_packed_command(cmd, False)
-            return conn.read_response()
+            return self._send_all(conn, cmds)
+
+    @staticmethod
+    def _send_all(conn: Any, cmds: list[Any]) -> list[Any]:
+        conn.send_packed_command([part for cmd in cmds for part in cmd], False)
+        replies: list[Any] = []
+        error: BaseException | None = None
+        for _ in cmds:  # read every reply, even after an error, so the connection stays in step
+            try:
+                replies.append(conn.read_response())
+            except rexc.ResponseError as e:
+                error = error or e
+        if error is not None:
+            raise error
+        return replies
 
     def _conn(self) -> Any:
         """This OS thread's connection for the scripts: made at its first call, closed by close() or
@@ -658,6 +681,36 @@ class RedisStore:
     # -- the store interface ----------------------------------------------------------------------
 
     def submit(self, rec: JobInfo, capacity: int) -> str | None:
+        old = self.submit_many([rec], capacity)[0]
+        if isinstance(old, Exception):
+            raise old
+        return old
+
+    def submit_many(self, recs: Sequence[JobInfo], capacity: int) -> list[str | Exception | None]:
+        out: list[str | Exception | None] = []
+        calls: list[list[Any]] = []
+        for rec in recs:
+            try:
+                calls.append(self._submit_args(rec, capacity))
+                out.append(None)
+            except ValueError as e:  # refused before any call: this job only
+                out.append(e)
+        replies = iter(self._call_many("submit", calls) if calls else [])
+        for i, got in enumerate(out):
+            if got is not None:
+                continue
+            status, *old = next(replies)
+            if status == 0:
+                out[i] = QueueFullError()
+            elif status == -1:
+                out[i] = ValueError(f"jobs: a job with id {recs[i].id!r} already exists")
+            else:
+                out[i] = old[0].decode() or None
+        self._dirty.set()  # this process's own claims must not wait for the notice
+        return out
+
+    def _submit_args(self, rec: JobInfo, capacity: int) -> list[Any]:
+        """The submit script's arguments for ``rec``; ValueError for a payload this store refuses."""
         payload = rec.payload_json
         size = len(payload.encode())
         if size > self.max_payload:
@@ -670,17 +723,8 @@ class RedisStore:
         except ValueError as e:
             raise ValueError(f"jobs: the payload must be JSON text: {e}") from None
         timeout = "" if rec.timeout is None else repr(rec.timeout)
-        status, *old = self._call(
-            "submit",
-            [rec.id, rec.name, payload, rec.key or "", timeout, rec.retry.encode(), repr(rec.created_at),
-             repr(rec.run_after), capacity],
-        )  # fmt: skip
-        if status == 0:
-            raise QueueFullError
-        if status == -1:
-            raise ValueError(f"jobs: a job with id {rec.id!r} already exists")
-        self._dirty.set()  # this process's own claims must not wait for the notice
-        return old[0].decode() or None
+        return [rec.id, rec.name, payload, rec.key or "", timeout, rec.retry.encode(), repr(rec.created_at),
+                repr(rec.run_after), capacity]  # fmt: skip
 
     def claim(
         self, worker: str, names: Collection[str], limit: int, lease_until: float, now: float

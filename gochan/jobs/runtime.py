@@ -32,7 +32,7 @@ import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Final, TypeVar, TypeVarTuple, final
+from typing import Final, Generic, TypeVar, TypeVarTuple, final
 
 from gochan import Case, Chan, RecvChan, go, gosched, new_timer, recv, select, to_thread
 from gochan import context as gcontext
@@ -182,21 +182,68 @@ class JobStats:
     capacity: int
 
 
+T = TypeVar("T")
+A = TypeVar("A")
+
+
 @final
-class _Batch:
-    """Completions that one ``to_thread`` call commits together (a blocking store's group commit).
+class _Batch(Generic[T, R]):
+    """Items that one ``to_thread`` call handles together; ``ready`` is closed once it returned."""
 
-    ``ready`` is closed once the batch is committed: its waiters then return, and the waiters of
-    the next batch wake to choose its leader.
-    """
-
-    __slots__ = ("committed", "done", "error", "ready")
+    __slots__ = ("committed", "error", "items", "ready", "results")
 
     def __init__(self) -> None:
-        self.done: list[tuple[str, int, Outcome]] = []
+        self.items: list[T] = []
         self.ready: Chan[None] = Chan()
         self.committed = False
+        self.results: list[R] = []
         self.error: Exception | None = None
+
+
+@final
+class _GroupCommit(Generic[T, A, R]):
+    """Group commit for a blocking store: the calls made while one is in flight share the next.
+
+    ``fn(items, arg())`` runs on an OS thread (``to_thread``) for a whole batch and returns a result
+    per item (``arg`` is called on the scheduler's thread, by the batch's leader). While a batch is
+    in flight, callers gather in the next one; when the call in flight returns, the first of them
+    to run leads its batch. Each leader makes its own batch's call only,
+    so no caller is held for others' work beyond one call. On the scheduler's thread only (no lock:
+    goroutines are never preempted).
+    """
+
+    __slots__ = ("_arg", "_fn", "_gathering", "_in_flight")
+
+    def __init__(self, fn: Callable[[list[T], A], list[R]], arg: Callable[[], A]) -> None:
+        self._fn = fn
+        self._arg = arg
+        self._gathering: _Batch[T, R] | None = None  # items waiting for the call in flight to return
+        self._in_flight: _Batch[T, R] | None = None  # the batch whose call is running now
+
+    def __call__(self, item: T) -> R:
+        """``fn``'s result for ``item``, after its batch's call returned; raises the call's error."""
+        batch = self._gathering
+        if batch is None:
+            batch = self._gathering = _Batch()
+        i = len(batch.items)
+        batch.items.append(item)
+        while not batch.committed:
+            flight = self._in_flight
+            if flight is not None:
+                flight.ready.recv()
+                continue
+            self._gathering, self._in_flight = None, batch  # lead: this batch is the gathering one
+            try:
+                batch.results = to_thread(self._fn, batch.items, self._arg())
+            except Exception as e:  # noqa: BLE001 - raised in every caller of the batch
+                batch.error = e
+            finally:
+                batch.committed = True
+                self._in_flight = None
+                batch.ready.close()
+        if batch.error is not None:
+            raise batch.error
+        return batch.results[i]
 
 
 _SLICE: Final = 32  # jobs a worker runs in a row before it lets the other goroutines run
@@ -252,8 +299,6 @@ class Jobs:
         self._closing = False
         self._stop_claiming = False
         self._next_due: float | None = None  # earliest retry this runtime queued (memory store)
-        self._gathering: _Batch | None = None  # completions waiting for the commit in flight to end
-        self._in_flight: _Batch | None = None  # the completions being committed now
         self.last_report: ShutdownReport | None = None
 
     def __repr__(self) -> str:
@@ -270,6 +315,11 @@ class Jobs:
             raise RuntimeError("jobs: the store cannot be replaced once serving started")
         self._store = store
         self._memory = store if type(store) is MemoryStore else None  # its submit path takes no snapshot
+        self._submits: _GroupCommit[JobInfo, int, str | Exception | None] | None = None
+        self._completions: _GroupCommit[tuple[str, int, Outcome], float, bool] | None = None
+        if store.blocking:  # concurrent calls share one to_thread (one transaction, one round trip)
+            self._submits = _GroupCommit(store.submit_many, lambda: self.capacity)
+            self._completions = _GroupCommit(store.complete_many, store.clock)
 
     # -- handlers -----------------------------------------------------------------------------------
 
@@ -358,7 +408,13 @@ class Jobs:
             old = memory.add(job_id, name, payload_json, key, timeout, retry, now, self.capacity)
         else:
             rec = JobInfo(job_id, name, payload_json, State.QUEUED, key, timeout, retry, created_at=now, run_after=now)
-            old = to_thread(store.submit, rec, self.capacity) if store.blocking else store.submit(rec, self.capacity)
+            if self._submits is None:
+                old = store.submit(rec, self.capacity)
+            else:
+                got = self._submits(rec)
+                if isinstance(got, Exception):
+                    raise got
+                old = got
         if old is not None:
             run = self._running.get(old)
             if run is not None:
@@ -623,8 +679,8 @@ class Jobs:
             outcome = _SUCCEEDED_NULL if result is None and ctx.err() is None else self._outcome(c, ctx, result, None)
         if outcome is not None:
             store = self._store
-            if store.blocking:
-                self._commit(c, outcome)
+            if self._completions is not None:
+                self._completions((c.id, c.token, outcome))
             else:
                 store.complete(c.id, c.token, outcome, store.clock())
             if outcome.retry_at is not None:
@@ -640,36 +696,6 @@ class Jobs:
             self._changed(c.id)
             self._changed(_IDLE)
             self._changed(_ROOM)
-
-    def _commit(self, c: ClaimedJob, outcome: Outcome) -> None:
-        """Complete ``c`` in a blocking store, with the completions of the handlers that finish
-        meanwhile: one ``to_thread`` call (one transaction, one script call) per batch.
-
-        Go's group commit: while a batch is committed, finishing handlers gather in the next one;
-        when the commit in flight ends, the first of them to run leads its batch (each leader
-        commits its own batch only, so no handler's slot is held for others' work).
-        """
-        batch = self._gathering
-        if batch is None:
-            batch = self._gathering = _Batch()
-        batch.done.append((c.id, c.token, outcome))
-        while not batch.committed:
-            flight = self._in_flight
-            if flight is not None:
-                flight.ready.recv()
-                continue
-            self._gathering, self._in_flight = None, batch  # lead: this batch is the gathering one
-            store = self._store
-            try:
-                to_thread(store.complete_many, batch.done, store.clock())
-            except Exception as e:  # noqa: BLE001 - raised in every handler's goroutine of the batch
-                batch.error = e
-            finally:
-                batch.committed = True
-                self._in_flight = None
-                batch.ready.close()
-        if batch.error is not None:
-            raise batch.error
 
     def _outcome(self, c: ClaimedJob, ctx: Context, result: object, error: str | None) -> Outcome | None:
         """How the run ended; None when the store already knows (cancelled, superseded) or shutdown."""

@@ -244,6 +244,15 @@ class SqliteStore:
     def _write_all(self, ws: list[_Write]) -> list[object]:
         """Run the writes ``ws`` (each atomic) in one transaction with those queued meanwhile; their
         results in order. The first write that raised raises here, after the others committed."""
+        self._run_writes(ws)
+        for w in ws:
+            if w.error is not None:
+                raise w.error
+        return [w.result for w in ws]
+
+    def _run_writes(self, ws: list[_Write]) -> None:
+        """Queue ``ws`` and see them committed: by this thread, with every write queued by then, or
+        by the thread that took the connection first (each write's result or error is on it)."""
         with self._queue_mu:
             self._queue.extend(ws)
         with self._mu:
@@ -251,10 +260,6 @@ class SqliteStore:
                 with self._queue_mu:
                     batch, self._queue = self._queue, []
                 self._commit(batch)
-        for w in ws:
-            if w.error is not None:
-                raise w.error
-        return [w.result for w in ws]
 
     def _commit(self, batch: list[_Write]) -> None:
         """Run ``batch`` in one transaction (a lone one-statement write: as its own)."""
@@ -306,6 +311,23 @@ class SqliteStore:
     # -- the store interface ----------------------------------------------------------------------
 
     def submit(self, rec: JobInfo, capacity: int) -> str | None:
+        return cast("str | None", self._write_all([self._submission(rec, capacity)])[0])
+
+    def submit_many(self, recs: Sequence[JobInfo], capacity: int) -> list[str | Exception | None]:
+        ws = [self._submission(rec, capacity) for rec in recs]
+        self._run_writes(ws)
+        out: list[str | Exception | None] = []
+        for w in ws:
+            if w.error is None:
+                out.append(cast("str | None", w.result))
+            elif isinstance(w.error, Exception):
+                out.append(w.error)  # this job's own error (QueueFullError, ValueError): the others stand
+            else:
+                raise w.error
+        return out
+
+    def _submission(self, rec: JobInfo, capacity: int) -> _Write:
+        """The write that submits ``rec``: one statement without a key, a savepoint with one."""
         args = (rec.id, rec.name, rec.payload_json, rec.key, rec.timeout, rec.retry.encode(), rec.created_at,
                 rec.run_after)  # fmt: skip
 
@@ -335,9 +357,8 @@ class SqliteStore:
             return old[0]
 
         if rec.key is None:
-            self._write(insert, alone=True)
-            return None
-        return self._write(supersede)
+            return _Write(insert, alone=True)
+        return _Write(supersede, alone=False)
 
     def claim(
         self, worker: str, names: Collection[str], limit: int, lease_until: float, now: float

@@ -49,6 +49,13 @@ class Store(Protocol):
         """
         ...
 
+    def submit_many(self, recs: Sequence[JobInfo], capacity: int) -> list[str | Exception | None]:
+        """:meth:`submit` for each of ``recs`` in order, each atomic on its own, in one go where the
+        store can (one transaction, one round trip): the runtime's group commit of concurrent
+        submits to a blocking store. Each result is what ``submit`` returns, or the exception it
+        raises (QueueFullError, ValueError), returned in that job's place."""
+        ...
+
     def claim(
         self, worker: str, names: Collection[str], limit: int, lease_until: float, now: float
     ) -> list[ClaimedJob]:
