@@ -2,7 +2,9 @@
 
 Go, after the seeds: a dispatcher goroutine claims jobs while the runner has free slots and starts
 a worker goroutine per claimed job; a worker that finished its job claims the next one itself while
-there is room (the worker pool's ``for job := range jobs``). Each job runs under its own context
+there is room (the worker pool's ``for job := range jobs``); with a blocking store, the completions
+of handlers that finish together are committed in one call, which also claims their successors
+(group commit, see _GroupCommit). Each job runs under its own context
 (``context.WithCancelCause``, plus ``WithTimeout`` when the job has a timeout). Cancel, supersede,
 timeout and shutdown all cancel that context with a cause; nothing polls a flag. A durable store
 adds one maintenance goroutine that renews this worker's leases, learns of cancels made by other
@@ -29,7 +31,7 @@ import itertools
 import os
 import random
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Final, Generic, TypeVar, TypeVarTuple, final
@@ -204,19 +206,26 @@ class _Batch(Generic[T, R]):
 class _GroupCommit(Generic[T, A, R]):
     """Group commit for a blocking store: the calls made while one is in flight share the next.
 
-    ``fn(items, arg())`` runs on an OS thread (``to_thread``) for a whole batch and returns a result
-    per item (``arg`` is called on the scheduler's thread, by the batch's leader). While a batch is
+    ``fn(items, arg(items))`` runs on an OS thread (``to_thread``) for a whole batch and returns a
+    result per item; ``arg`` is called on the scheduler's thread by the batch's leader, and so is
+    ``then(arg)`` once ``fn`` returned, before any caller of the batch runs again. While a batch is
     in flight, callers gather in the next one; when the call in flight returns, the first of them
-    to run leads its batch. Each leader makes its own batch's call only,
-    so no caller is held for others' work beyond one call. On the scheduler's thread only (no lock:
-    goroutines are never preempted).
+    to run leads its batch. Each leader makes its own batch's call only, so no caller is held for
+    others' work beyond one call. On the scheduler's thread only (no lock: goroutines are never
+    preempted).
     """
 
-    __slots__ = ("_arg", "_fn", "_gathering", "_in_flight")
+    __slots__ = ("_arg", "_fn", "_gathering", "_in_flight", "_then")
 
-    def __init__(self, fn: Callable[[list[T], A], list[R]], arg: Callable[[], A]) -> None:
+    def __init__(
+        self,
+        fn: Callable[[list[T], A], list[R]],
+        arg: Callable[[list[T]], A],
+        then: Callable[[A], None] | None = None,
+    ) -> None:
         self._fn = fn
         self._arg = arg
+        self._then = then
         self._gathering: _Batch[T, R] | None = None  # items waiting for the call in flight to return
         self._in_flight: _Batch[T, R] | None = None  # the batch whose call is running now
 
@@ -233,18 +242,36 @@ class _GroupCommit(Generic[T, A, R]):
                 flight.ready.recv()
                 continue
             self._gathering, self._in_flight = None, batch  # lead: this batch is the gathering one
+            arg = self._arg(batch.items)
             try:
-                batch.results = to_thread(self._fn, batch.items, self._arg())
+                batch.results = to_thread(self._fn, batch.items, arg)
             except Exception as e:  # noqa: BLE001 - raised in every caller of the batch
                 batch.error = e
             finally:
                 batch.committed = True
                 self._in_flight = None
-                batch.ready.close()
+                batch.ready.close()  # its callers run once this goroutine switches: after then()
+            if self._then is not None and batch.error is None:
+                self._then(arg)
         if batch.error is not None:
             raise batch.error
         return batch.results[i]
 
+
+@final
+class _Refill:
+    """What a completion batch's call may claim (``k`` jobs at ``now``), and what it claimed."""
+
+    __slots__ = ("claimed", "k", "now")
+
+    def __init__(self, now: float, k: int) -> None:
+        self.now = now
+        self.k = k
+        self.claimed: list[ClaimedJob] = []
+
+
+_Done = tuple[str, int, Outcome]  # a completion: (job id, lease token, outcome)
+_Oks = list[bool]  # complete_many's results (Jobs.list hides the builtin inside the class)
 
 _SLICE: Final = 32  # jobs a worker runs in a row before it lets the other goroutines run
 
@@ -316,10 +343,10 @@ class Jobs:
         self._store = store
         self._memory = store if type(store) is MemoryStore else None  # its submit path takes no snapshot
         self._submits: _GroupCommit[JobInfo, int, str | Exception | None] | None = None
-        self._completions: _GroupCommit[tuple[str, int, Outcome], float, bool] | None = None
+        self._completions: _GroupCommit[_Done, _Refill, bool] | None = None
         if store.blocking:  # concurrent calls share one to_thread (one transaction, one round trip)
-            self._submits = _GroupCommit(store.submit_many, lambda: self.capacity)
-            self._completions = _GroupCommit(store.complete_many, store.clock)
+            self._submits = _GroupCommit(store.submit_many, lambda _recs: self.capacity)
+            self._completions = _GroupCommit(self._complete_and_refill, self._refill, self._refilled)
 
     # -- handlers -----------------------------------------------------------------------------------
 
@@ -695,6 +722,32 @@ class Jobs:
         if self._signals:
             self._changed(c.id)
             self._changed(_IDLE)
+            self._changed(_ROOM)
+
+    def _refill(self, done: Sequence[_Done]) -> _Refill:
+        """How many jobs a completion batch's call may claim: the slots its handlers free (those
+        slots are still in _running, so the dispatcher does not count them), none once claiming
+        stopped, fewer after ``resize`` lowered the limit."""
+        now = self._store.clock()
+        n = len(done)
+        k = 0 if self._stop_claiming or not self._names else max(0, min(n, self._workers - len(self._running) + n))
+        return _Refill(now, k)
+
+    def _complete_and_refill(self, done: Sequence[_Done], refill: _Refill) -> _Oks:
+        """On an OS thread: record a batch of completions, then claim the jobs that take their slots
+        (one ``to_thread`` for both; the worker pool's ``for job := range jobs`` again)."""
+        store = self._store
+        oks = store.complete_many(done, refill.now)
+        if refill.k:
+            refill.claimed = store.claim(self.worker_id, self._names, refill.k, refill.now + self.lease, refill.now)
+        return oks
+
+    def _refilled(self, refill: _Refill) -> None:
+        """Start what a completion batch claimed, before its handlers leave _running (no over-claim)."""
+        if refill.claimed:
+            for c in refill.claimed:
+                self._start(c)
+            self._started_runs += len(refill.claimed)
             self._changed(_ROOM)
 
     def _outcome(self, c: ClaimedJob, ctx: Context, result: object, error: str | None) -> Outcome | None:

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from gochan import Chan, go
+from gochan import Chan, go, gosched, to_thread
 from gochan.context import Context
-from gochan.jobs import Job, Jobs, QueueFullError, State, Store
+from gochan.jobs import Job, Jobs, QueueFullError, State, Store, runtime
 from gochan.jobs.model import NO_RETRY, JobInfo, Outcome
 from gochan.testing import run
 
@@ -137,4 +137,56 @@ def test_handlers_finishing_during_a_commit_share_the_next(kind: str, monkeypatc
 
     run(main)
     assert sizes == [1, N - 1]
+    store.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_a_completion_batch_claims_the_jobs_that_take_its_slots(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = STORES[kind]()
+    hops: list[list[tuple[str, int]]] = []  # per to_thread call of the runtime: (store method, items or limit)
+    local = threading.local()
+
+    def hop(fn: Callable[..., Any], /, *args: Any) -> Any:
+        def call() -> Any:
+            local.calls = []
+            hops.append(local.calls)
+            return fn(*args)
+
+        return to_thread(call)
+
+    def spied(method: str) -> None:
+        inner = getattr(store, method)
+
+        def call(*args: Any) -> Any:
+            local.calls.append((method, len(args[0]) if method.endswith("_many") else args[2]))
+            return inner(*args)
+
+        monkeypatch.setattr(store, method, call)
+
+    spied("complete_many")
+    spied("claim")
+    monkeypatch.setattr(runtime, "to_thread", hop)  # white box: what each of the runtime's hops did
+
+    def main() -> None:
+        jobs = Jobs(store, capacity=3 * N, workers=N)
+        running = [0, 0]  # now, most at once
+
+        @jobs.handler("echo")
+        def echo(ctx: Context, job: Job) -> object:
+            running[0] += 1
+            running[1] = max(running)
+            gosched()  # let the other handlers run (and finish) meanwhile
+            running[0] -= 1
+            return job.payload
+
+        ids = [jobs.try_submit("echo", i) for i in range(3 * N)]
+        with jobs.serve():
+            infos = [jobs.wait(i) for i in ids]
+        assert [(info.state, info.result) for info in infos] == [(State.SUCCEEDED, i) for i in range(3 * N)]
+        assert running[1] <= N
+
+    run(main)
+    refills = [h for h in hops if [m for m, _ in h] == ["complete_many", "claim"]]
+    assert refills, f"no completion batch claimed in its own call: {hops}"
+    assert all(limit <= done for (_, done), (_, limit) in refills)
     store.close()
