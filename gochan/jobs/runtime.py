@@ -4,7 +4,7 @@ Go, after the seeds: a dispatcher goroutine claims jobs while the runner has fre
 a worker goroutine per claimed job; a worker that finished its job claims the next one itself while
 there is room (the worker pool's ``for job := range jobs``); with a blocking store, the completions
 of handlers that finish together are committed in one call, which also claims their successors
-(group commit, see _GroupCommit). Each job runs under its own context
+(group commit, see GroupCommit). Each job runs under its own context
 (``context.WithCancelCause``, plus ``WithTimeout`` when the job has a timeout). Cancel, supersede,
 timeout and shutdown all cancel that context with a cause; nothing polls a flag. A durable store
 adds one maintenance goroutine that renews this worker's leases, learns of cancels made by other
@@ -34,12 +34,13 @@ import socket
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Final, Generic, TypeVar, TypeVarTuple, final
+from typing import Final, TypeVar, TypeVarTuple, final
 
 from gochan import Case, Chan, RecvChan, go, gosched, new_timer, recv, select, to_thread
 from gochan import context as gcontext
 from gochan.context import CancelCauseFunc, CancelFunc, Context
 
+from .group import GroupCommit
 from .memory import MemoryStore
 from .model import (
     JSON,
@@ -184,80 +185,6 @@ class JobStats:
     capacity: int
 
 
-T = TypeVar("T")
-A = TypeVar("A")
-
-
-@final
-class _Batch(Generic[T, R]):
-    """Items that one ``to_thread`` call handles together; ``ready`` is closed once it returned."""
-
-    __slots__ = ("committed", "error", "items", "ready", "results")
-
-    def __init__(self) -> None:
-        self.items: list[T] = []
-        self.ready: Chan[None] = Chan()
-        self.committed = False
-        self.results: list[R] = []
-        self.error: Exception | None = None
-
-
-@final
-class _GroupCommit(Generic[T, A, R]):
-    """Group commit for a blocking store: the calls made while one is in flight share the next.
-
-    ``fn(items, arg(items))`` runs on an OS thread (``to_thread``) for a whole batch and returns a
-    result per item; ``arg`` is called on the scheduler's thread by the batch's leader, and so is
-    ``then(arg)`` once ``fn`` returned, before any caller of the batch runs again. While a batch is
-    in flight, callers gather in the next one; when the call in flight returns, the first of them
-    to run leads its batch. Each leader makes its own batch's call only, so no caller is held for
-    others' work beyond one call. On the scheduler's thread only (no lock: goroutines are never
-    preempted).
-    """
-
-    __slots__ = ("_arg", "_fn", "_gathering", "_in_flight", "_then")
-
-    def __init__(
-        self,
-        fn: Callable[[list[T], A], list[R]],
-        arg: Callable[[list[T]], A],
-        then: Callable[[A], None] | None = None,
-    ) -> None:
-        self._fn = fn
-        self._arg = arg
-        self._then = then
-        self._gathering: _Batch[T, R] | None = None  # items waiting for the call in flight to return
-        self._in_flight: _Batch[T, R] | None = None  # the batch whose call is running now
-
-    def __call__(self, item: T) -> R:
-        """``fn``'s result for ``item``, after its batch's call returned; raises the call's error."""
-        batch = self._gathering
-        if batch is None:
-            batch = self._gathering = _Batch()
-        i = len(batch.items)
-        batch.items.append(item)
-        while not batch.committed:
-            flight = self._in_flight
-            if flight is not None:
-                flight.ready.recv()
-                continue
-            self._gathering, self._in_flight = None, batch  # lead: this batch is the gathering one
-            arg = self._arg(batch.items)
-            try:
-                batch.results = to_thread(self._fn, batch.items, arg)
-            except Exception as e:  # noqa: BLE001 - raised in every caller of the batch
-                batch.error = e
-            finally:
-                batch.committed = True
-                self._in_flight = None
-                batch.ready.close()  # its callers run once this goroutine switches: after then()
-            if self._then is not None and batch.error is None:
-                self._then(arg)
-        if batch.error is not None:
-            raise batch.error
-        return batch.results[i]
-
-
 @final
 class _Refill:
     """What a completion batch's call may claim (``k`` jobs at ``now``), and what it claimed."""
@@ -342,11 +269,11 @@ class Jobs:
             raise RuntimeError("jobs: the store cannot be replaced once serving started")
         self._store = store
         self._memory = store if type(store) is MemoryStore else None  # its submit path takes no snapshot
-        self._submits: _GroupCommit[JobInfo, int, str | Exception | None] | None = None
-        self._completions: _GroupCommit[_Done, _Refill, bool] | None = None
+        self._submits: GroupCommit[JobInfo, int, str | Exception | None] | None = None
+        self._completions: GroupCommit[_Done, _Refill, bool] | None = None
         if store.blocking:  # concurrent calls share one to_thread (one transaction, one round trip)
-            self._submits = _GroupCommit(store.submit_many, lambda _recs: self.capacity)
-            self._completions = _GroupCommit(self._complete_and_refill, self._refill, self._refilled)
+            self._submits = GroupCommit(store.submit_many, lambda _recs: self.capacity)
+            self._completions = GroupCommit(self._complete_and_refill, self._refill, self._refilled)
 
     # -- handlers -----------------------------------------------------------------------------------
 

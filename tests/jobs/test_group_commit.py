@@ -14,7 +14,7 @@ import pytest
 
 from gochan import Chan, go, gosched, to_thread
 from gochan.context import Context
-from gochan.jobs import Job, Jobs, QueueFullError, State, Store, runtime
+from gochan.jobs import Job, Jobs, QueueFullError, State, Store, group, runtime
 from gochan.jobs.model import NO_RETRY, JobInfo, Outcome
 from gochan.testing import run
 
@@ -143,7 +143,7 @@ def test_handlers_finishing_during_a_commit_share_the_next(kind: str, monkeypatc
 @pytest.mark.parametrize("kind", ["sqlite", "redis"])
 def test_a_completion_batch_claims_the_jobs_that_take_its_slots(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
     store = STORES[kind]()
-    hops: list[list[tuple[str, int]]] = []  # per to_thread call of the runtime: (store method, items or limit)
+    hops: list[list[tuple[str, int]]] = []  # per to_thread call of the runtime: [(store method, items or limit)]
     local = threading.local()
 
     def hop(fn: Callable[..., Any], /, *args: Any) -> Any:
@@ -165,7 +165,8 @@ def test_a_completion_batch_claims_the_jobs_that_take_its_slots(kind: str, monke
 
     spied("complete_many")
     spied("claim")
-    monkeypatch.setattr(runtime, "to_thread", hop)  # white box: what each of the runtime's hops did
+    for module in (group, runtime):  # white box: what each of the runtime's calls on an OS thread did
+        monkeypatch.setattr(module, "to_thread", hop)
 
     def main() -> None:
         jobs = Jobs(store, capacity=3 * N, workers=N)
