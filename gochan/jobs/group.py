@@ -83,8 +83,8 @@ class GroupCommit(Generic[T, A, R]):
                 flight.ready.recv()
                 continue
             self._gathering, self._in_flight = None, batch  # lead: this batch is the gathering one
-            arg = self._arg(batch.items)
             try:
+                arg = self._arg(batch.items)
                 batch.results = to_thread(self._fn, batch.items, arg)
             except Exception as e:  # noqa: BLE001 - raised in every caller of the batch
                 batch.error = e
