@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Final, TypeVar, TypeVarTuple, final
 
-from gochan import Case, Chan, RecvChan, go, gosched, new_timer, recv, select, to_thread
+from gochan import Case, Chan, RecvChan, go, gosched, new_ticker, new_timer, recv, select, to_thread
 from gochan import context as gcontext
 from gochan.context import CancelCauseFunc, CancelFunc, Context
 
@@ -550,28 +550,37 @@ class Jobs:
         self.last_report = self.shutdown(grace)
 
     def _dispatch(self) -> None:
-        """Claim jobs while there are free slots; start one goroutine per job."""
+        """Claim jobs while there are free slots; start one goroutine per job.
+
+        Go: a ``for``/``select`` on the wake-up channel, the stop channel and, for a durable store
+        (whose other writers cannot wake us), a ticker of its poll interval.
+        """
         assert self._wake is not None and self._stop is not None
         store = self._store
-        while not self._stop_claiming:
-            free = self._workers - len(self._running)
-            if free > 0 and self._names:
-                now = store.clock()
-                claimed = self._do(store.claim, self.worker_id, self._names, free, now + self.lease, now)
-                for c in claimed:
-                    self._start(c)
-                if claimed:
-                    self._started_runs += len(claimed)
-                    self._changed(_ROOM)
-                    continue
-            cases: list[Case[object]] = [recv(self._wake), recv(self._stop)]
-            if store.durable:
-                cases.append(recv(new_timer(store.poll_interval).c))
-            elif self._next_due is not None:
-                cases.append(recv(new_timer(max(0.0, self._next_due - store.clock())).c))
-                self._next_due = None
-            select(*cases)
-            self._poked = False  # from here on a submit pokes again
+        poll = new_ticker(store.poll_interval) if store.durable else None
+        try:
+            while not self._stop_claiming:
+                free = self._workers - len(self._running)
+                if free > 0 and self._names:
+                    now = store.clock()
+                    claimed = self._do(store.claim, self.worker_id, self._names, free, now + self.lease, now)
+                    for c in claimed:
+                        self._start(c)
+                    if claimed:
+                        self._started_runs += len(claimed)
+                        self._changed(_ROOM)
+                        continue
+                cases: list[Case[object]] = [recv(self._wake), recv(self._stop)]
+                if poll is not None:
+                    cases.append(recv(poll.c))
+                elif self._next_due is not None:
+                    cases.append(recv(new_timer(max(0.0, self._next_due - store.clock())).c))
+                    self._next_due = None
+                select(*cases)
+                self._poked = False  # from here on a submit pokes again
+        finally:
+            if poll is not None:
+                poll.stop()
 
     def _start(self, c: ClaimedJob) -> None:
         """Start a worker goroutine with its first job (it may go on claiming: see _work)."""
@@ -704,29 +713,34 @@ class Jobs:
             self._changed(job.id)
 
     def _maintain(self) -> None:
-        """Durable stores: renew leases, learn of cancels made elsewhere, reclaim expired leases."""
+        """Durable stores: renew leases, learn of cancels made elsewhere, reclaim expired leases,
+        every poll interval (a ticker) until stop is closed."""
         assert self._stop is not None
         store = self._store
         next_renew = next_reclaim = 0.0
-        while True:
-            now = store.clock()
-            if self._running:
-                tokens = {i: r.token for i, r in self._running.items()}
-                renew = now >= next_renew
-                if renew:
-                    next_renew = now + self.lease / 3
-                gone = self._do(store.renew, self.worker_id, tokens, now + self.lease if renew else None)
-                for job_id, state in gone.items():
-                    run = self._running.get(job_id)
-                    if run is not None and run.token == tokens[job_id]:
-                        run._cancel(_cause_of(state))
-                        self._changed(job_id)
-            if now >= next_reclaim:
-                next_reclaim = now + self.lease / 3
-                if self._do(store.reclaim, now):
-                    self._poke()
-            if select(recv(self._stop), recv(new_timer(store.poll_interval).c))[0] == 0:
-                return
+        poll = new_ticker(store.poll_interval)
+        try:
+            while True:
+                now = store.clock()
+                if self._running:
+                    tokens = {i: r.token for i, r in self._running.items()}
+                    renew = now >= next_renew
+                    if renew:
+                        next_renew = now + self.lease / 3
+                    gone = self._do(store.renew, self.worker_id, tokens, now + self.lease if renew else None)
+                    for job_id, state in gone.items():
+                        run = self._running.get(job_id)
+                        if run is not None and run.token == tokens[job_id]:
+                            run._cancel(_cause_of(state))
+                            self._changed(job_id)
+                if now >= next_reclaim:
+                    next_reclaim = now + self.lease / 3
+                    if self._do(store.reclaim, now):
+                        self._poke()
+                if select(recv(self._stop), recv(poll.c))[0] == 0:
+                    return
+        finally:
+            poll.stop()
 
     def _wait_idle(self, seconds: float, also: Callable[[], bool]) -> None:
         """Wait up to ``seconds`` until no handler runs and ``also()`` holds."""
