@@ -43,7 +43,7 @@ a cluster)::
   P names         set: every name a ready list was made for;  P workers  zset: live workers by expiry
   P wnames:<w>    set: the names worker w handles (expires with it)
   P events        pub/sub channel: "<state> <id>" when a running job is cancelled or superseded;
-                  "work -" when work arrives after a claim found none (P idle set)
+                  "work -" when work arrives after two claims in a row found none (P idle set)
 
 Invariants (between scripts):
   state(j) = queued   iff  j is in exactly one of ready:<name(j)>, delayed  (ready may also hold stale ids)
@@ -116,7 +116,7 @@ local function each(cmd, key, args)
     redis.call(cmd, key, unpack(args, i, math.min(i + 511, #args)))
   end
 end
--- new work: tell the idle nodes (a claim that found nothing set 'idle'), once
+-- new work: tell the idle nodes (a claim that found nothing, the second in a row, set 'idle'), once
 local function wake()
   if redis.call('GET', P .. 'idle') then
     redis.call('DEL', P .. 'idle')
@@ -226,7 +226,8 @@ end
 return {1, old or ''}
 """
 
-# ARGV: worker limit lease_ms now tms name...  (tms: the lease clock's now in ms, or '' for the server's)
+# ARGV: worker limit lease_ms now tms notice name...  (tms: the lease clock's now in ms, or '' for the
+# server's; notice 1: when it finds nothing, the next work is announced, see wake)
 #   ->  {earliest retry's run_after or '', then flat id name payload key timeout retry attempts version...}
 _CLAIM: Final = """
 local worker, limit, now = ARGV[1], tonumber(ARGV[2]), ARGV[4]
@@ -239,7 +240,7 @@ end
 -- what this claim went through: l.used ids from its head (taken, or stale and dropped).
 local ls = {}
 local seen = {}
-for i = 6, #ARGV do
+for i = 7, #ARGV do
   if not seen[ARGV[i]] then
     seen[ARGV[i]] = true
     ls[#ls + 1] = {name = ARGV[i], list = P .. 'ready:' .. ARGV[i], ids = {}, i = 1, used = 0}
@@ -292,7 +293,7 @@ end
 if #running > 0 then
   each('ZADD', P .. 'running', running)
   count('queued', 'running', #running / 2)
-else
+elseif ARGV[6] == '1' then
   redis.call('SET', P .. 'idle', 1)
 end
 local due = redis.call('ZRANGE', P .. 'delayed', 0, 0, 'WITHSCORES')
@@ -580,6 +581,7 @@ class RedisStore:
         self._subscribed = threading.Event()
         self._dirty = threading.Event()  # set by the watcher: new work was announced
         self._last_empty: float | None = None  # when the last claim found nothing (clock if _clocked, else monotonic)
+        self._noticed = False  # the last claim found nothing and asked for a notice of new work
         self._registered_until = float("-inf")  # _clocked: the clock time to register this worker again
         self._next_due: float | None = None  # the earliest retry's run_after, as the last claim saw it
         self.idle_recheck = 1.0
@@ -729,14 +731,19 @@ class RedisStore:
         if self._nothing_new(now):
             return []
         self._dirty.clear()  # a notice arriving from now on counts for the next claim
+        # A notice only from the second claim in a row that finds nothing: a busy node's empty claims
+        # (other nodes took the work) would each cost a PUBLISH to every node and a wake-up of each.
+        notice = self._clocked or self._last_empty is not None
+        args = [worker, limit, lease_ms, repr(now), self._tms(now), "1" if notice else "0", *sorted(names)]
         try:
-            due, *flat = self._call("claim", [worker, limit, lease_ms, repr(now), self._tms(now), *sorted(names)])
+            due, *flat = self._call("claim", args)
         except StoreUnavailableError:
             self._dirty.set()
             time.sleep(min(0.5, max(self.poll_interval, 0.05)))  # the dispatcher polls again: back off
             return []
         self._next_due = float(due) if due else None
         self._last_empty = None if flat else (now if self._clocked else time.monotonic())
+        self._noticed = notice and not flat
         out = []
         for i in range(0, len(flat), 8):
             job_id, name, payload, key, timeout, retry, attempts, version = flat[i : i + 8]
@@ -763,7 +770,9 @@ class RedisStore:
     def _nothing_new(self, now: float) -> bool:
         """True when the last claim found nothing and nothing can have changed since: no notice of new
         work (this store's own changes, or pub/sub), no retry due, and less than ``idle_recheck``
-        seconds passed (in case a notice was lost). Spares an idle node a round trip per poll.
+        seconds passed (in case a notice was lost) — ``poll_interval`` when the claim asked for no
+        notice (the first that found nothing). Spares an idle node a round trip per poll, and a busy
+        one a round trip per handler that returns meanwhile.
 
         A store given a clock hears no pub/sub (it has no watcher): it rechecks after
         ``idle_recheck`` seconds of its clock, so what it claims depends on that clock alone."""
@@ -773,7 +782,8 @@ class RedisStore:
             return False
         if self._clocked:
             return now - self._last_empty < self.idle_recheck
-        return self._subscribed.is_set() and time.monotonic() - self._last_empty < self.idle_recheck
+        wait = self.idle_recheck if self._noticed and self._subscribed.is_set() else self.poll_interval
+        return time.monotonic() - self._last_empty < wait
 
     def renew(self, worker: str, tokens: Mapping[str, int], lease_until: float | None) -> dict[str, State]:
         with self._mu:
