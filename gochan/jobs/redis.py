@@ -454,6 +454,18 @@ return out
 """
 
 
+_RETRIES: dict[bytes, Retry] = {}  # decoded retry policies: a claim decodes each job's, and they are few
+
+
+def _retry(text: bytes) -> Retry:
+    r = _RETRIES.get(text)
+    if r is None:
+        if len(_RETRIES) >= 256:
+            _RETRIES.clear()
+        r = _RETRIES[text] = Retry.decode(text.decode())
+    return r
+
+
 def _redact(url: str) -> str:
     """The URL without its password (for messages and repr)."""
     return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)
@@ -582,6 +594,7 @@ class RedisStore:
         self._dirty = threading.Event()  # set by the watcher: new work was announced
         self._last_empty: float | None = None  # when the last claim found nothing (clock if _clocked, else monotonic)
         self._noticed = False  # the last claim found nothing and asked for a notice of new work
+        self._last_retry: tuple[Retry, str] | None = None  # see _encode
         self._registered_until = float("-inf")  # _clocked: the clock time to register this worker again
         self._next_due: float | None = None  # the earliest retry's run_after, as the last claim saw it
         self.idle_recheck = 1.0
@@ -711,7 +724,7 @@ class RedisStore:
         timeout = "" if rec.timeout is None else repr(rec.timeout)
         status, *old = self._call(
             "submit",
-            [rec.id, rec.name, payload, rec.key or "", timeout, rec.retry.encode(), repr(rec.created_at),
+            [rec.id, rec.name, payload, rec.key or "", timeout, self._encode(rec.retry), repr(rec.created_at),
              repr(rec.run_after), capacity],
         )  # fmt: skip
         if status == 0:
@@ -720,6 +733,13 @@ class RedisStore:
             raise ValueError(f"jobs: a job with id {rec.id!r} already exists")
         self._dirty.set()  # this process's own claims must not wait for the notice
         return old[0].decode() or None
+
+    def _encode(self, retry: Retry) -> str:
+        """``retry.encode()``, kept for the last policy seen (a submitter passes the same one each time)."""
+        last = self._last_retry
+        if last is None or last[0] is not retry:
+            last = self._last_retry = (retry, retry.encode())
+        return last[1]
 
     def claim(
         self, worker: str, names: Collection[str], limit: int, lease_until: float, now: float
@@ -749,7 +769,7 @@ class RedisStore:
             job_id, name, payload, key, timeout, retry, attempts, version = flat[i : i + 8]
             c = ClaimedJob(
                 job_id.decode(), name.decode(), payload.decode(), key.decode() or None,
-                float(timeout) if timeout else None, Retry.decode(retry.decode()), int(attempts), int(version),
+                float(timeout) if timeout else None, _retry(retry), int(attempts), int(version),
             )  # fmt: skip
             out.append(c)
         with self._mu:
@@ -825,9 +845,10 @@ class RedisStore:
             for job_id, _token, _outcome in done:
                 self._held.pop(job_id, None)
                 self._gone.pop(job_id, None)
+        at = repr(now)
         mine = [
             _Pending([
-                job_id, token, str(outcome.state), outcome.result_json or "", outcome.error or "", repr(now),
+                job_id, token, str(outcome.state), outcome.result_json or "", outcome.error or "", at,
                 "" if outcome.retry_at is None else repr(outcome.retry_at), outcome.capacity,
             ])
             for job_id, token, outcome in done
