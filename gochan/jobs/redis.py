@@ -711,27 +711,29 @@ class RedisStore:
 
     def submit(self, rec: JobInfo, capacity: int) -> str | None:
         payload = rec.payload_json
-        size = len(payload.encode())
-        if size > self.max_payload:
-            raise ValueError(
-                f"jobs: the payload is {size} bytes, over this store's limit of {self.max_payload} bytes:"
-                " store the data elsewhere and pass a reference, or raise max_payload"
-            )
+        if len(payload) * 4 > self.max_payload:  # else it fits: UTF-8 takes at most 4 bytes a character
+            size = len(payload.encode())
+            if size > self.max_payload:
+                raise ValueError(
+                    f"jobs: the payload is {size} bytes, over this store's limit of {self.max_payload} bytes:"
+                    " store the data elsewhere and pass a reference, or raise max_payload"
+                )
         try:
             json.loads(payload)
         except ValueError as e:
             raise ValueError(f"jobs: the payload must be JSON text: {e}") from None
         timeout = "" if rec.timeout is None else repr(rec.timeout)
+        at = repr(rec.created_at)
+        after = at if rec.run_after == rec.created_at else repr(rec.run_after)
         status, *old = self._call(
-            "submit",
-            [rec.id, rec.name, payload, rec.key or "", timeout, self._encode(rec.retry), repr(rec.created_at),
-             repr(rec.run_after), capacity],
-        )  # fmt: skip
+            "submit", [rec.id, rec.name, payload, rec.key or "", timeout, self._encode(rec.retry), at, after, capacity]
+        )
         if status == 0:
             raise QueueFullError
         if status == -1:
             raise ValueError(f"jobs: a job with id {rec.id!r} already exists")
-        self._dirty.set()  # this process's own claims must not wait for the notice
+        if not self._dirty.is_set():  # set: no claim started since (it clears it first), and it will see this job
+            self._dirty.set()  # this process's own claims must not wait for the notice
         return old[0].decode() or None
 
     def _encode(self, retry: Retry) -> str:
