@@ -231,10 +231,15 @@ return {1, old or ''}
 #   ->  {earliest retry's run_after or '', then flat id name payload key timeout retry attempts version...}
 _CLAIM: Final = """
 local worker, limit, now = ARGV[1], tonumber(ARGV[2]), ARGV[4]
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'delayed', '-inf', now, 'LIMIT', 0, 1000)) do
-  redis.call('ZREM', P .. 'delayed', id)
-  local f = redis.call('HMGET', jk(id), 'state', 'name')
-  if f[1] == 'queued' then enqueue(id, f[2]) end
+-- due retries to their lists (looked for only when the earliest is due: most claims find none)
+local due = redis.call('ZRANGE', P .. 'delayed', 0, 0, 'WITHSCORES')
+if due[2] and tonumber(due[2]) <= tonumber(now) then
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'delayed', '-inf', now, 'LIMIT', 0, 1000)) do
+    redis.call('ZREM', P .. 'delayed', id)
+    local f = redis.call('HMGET', jk(id), 'state', 'name')
+    if f[1] == 'queued' then enqueue(id, f[2]) end
+  end
+  due = redis.call('ZRANGE', P .. 'delayed', 0, 0, 'WITHSCORES')
 end
 -- Each name's ready list is read in windows of ids (LRANGE) and cut once at the end (LTRIM) by
 -- what this claim went through: l.used ids from its head (taken, or stale and dropped).
@@ -268,8 +273,8 @@ local function head(l)
   end
   return l
 end
-local out = {}
-local lease = now_ms(ARGV[5]) + tonumber(ARGV[3])
+local out = {due[2] or ''}
+local lease = nil  -- read at the first job taken (TIME): a claim that finds nothing needs none
 local running = {}
 while #running < 2 * limit do
   local best = nil
@@ -281,11 +286,13 @@ while #running < 2 * limit do
   best.f, best.i, best.used = nil, best.i + 1, best.used + 1
   local j = jk(id)
   local v, a = tonumber(f[8] or '0') + 1, tonumber(f[9] or '0') + 1
+  lease = lease or now_ms(ARGV[5]) + tonumber(ARGV[3])
   redis.call('HSET', j, 'state', 'running', 'worker', worker, 'started_at', now, 'version', v, 'attempts', a)
   if f[10] or f[11] then redis.call('HDEL', j, 'progress', 'message') end
   running[#running + 1] = lease; running[#running + 1] = id
-  table.insert(out, id); table.insert(out, best.name); table.insert(out, f[5]); table.insert(out, f[3] or '')
-  table.insert(out, f[6] or ''); table.insert(out, f[7]); table.insert(out, a); table.insert(out, v)
+  local n = #out
+  out[n + 1], out[n + 2], out[n + 3], out[n + 4] = id, best.name, f[5], f[3] or ''
+  out[n + 5], out[n + 6], out[n + 7], out[n + 8] = f[6] or '', f[7], a, v
 end
 for _, l in ipairs(ls) do
   if l.used > 0 then redis.call('LTRIM', l.list, l.used, -1) end
@@ -296,8 +303,6 @@ if #running > 0 then
 elseif ARGV[6] == '1' then
   redis.call('SET', P .. 'idle', 1)
 end
-local due = redis.call('ZRANGE', P .. 'delayed', 0, 0, 'WITHSCORES')
-table.insert(out, 1, due[2] or '')
 return out
 """
 
