@@ -31,23 +31,23 @@ skips (supersedes) a queued job whose sequence is behind; completion requires ``
 Keys (``P`` is the prefix, ``{gochan:jobs}:`` by default; the braces keep every key in one slot of
 a cluster)::
 
-  P job:<id>      hash: the job's fields, plus seq, rseq, kseq, lost
+  P job:<id>      hash: the job's fields, plus rseq (its place in the queue), kseq, lost;
+                  attempts, version and lost are absent until first incremented (absent: 0)
   P ready:<name>  list: ids of due queued jobs of that name, FIFO (cancelled ones removed lazily)
   P delayed       zset: retries waiting for their run_after (score)
   P running       zset: running jobs by lease deadline (server ms)
   P all           zset: every job by submit order (list, ls), until the retention removes it
-  P nqueued       the number of queued jobs (the bound);  P counts  hash: jobs per state
+  P counts        hash: jobs per state (counts[queued]: the bound);  P seq  orders submits and enqueues
   P live:<key>    the id of the key's live job;  P kseq:<key>  the key's sequence
   P finished      zset: finished jobs by finished_at (the retention removes the oldest)
-  P names         set: every job name submitted;  P workers  zset: live workers by expiry
+  P names         set: every name a ready list was made for;  P workers  zset: live workers by expiry
   P wnames:<w>    set: the names worker w handles (expires with it)
   P events        pub/sub channel: "<state> <id>" when a running job is cancelled or superseded;
-                  "work -" when work arrives after a claim found none (P idle set)
+                  "work -" when work arrives after two claims in a row found none (P idle set)
 
 Invariants (between scripts):
   state(j) = queued   iff  j is in exactly one of ready:<name(j)>, delayed  (ready may also hold stale ids)
-  nqueued             is the number of queued jobs;  counts[s] the number in state s, plus (final s)
-                      the jobs in s the retention removed
+  counts[s]           the number of jobs in state s, plus (final s) the jobs in s the retention removed
   live:<k> = j        iff  key(j) = k and state(j) in (queued, running)
   j in running        iff  state(j) = running
   j in finished       iff  state(j) is final (a job the retention removed is in no key at all)
@@ -103,21 +103,34 @@ local function now_ms(given)
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local function count(from, to)
-  if from then redis.call('HINCRBY', P .. 'counts', from, -1) end
-  redis.call('HINCRBY', P .. 'counts', to, 1)
+-- n jobs (default 1) went from state 'from' (false: none, a submit) to state 'to'
+local function count(from, to, n)
+  n = n or 1
+  if from then redis.call('HINCRBY', P .. 'counts', from, -n) end
+  redis.call('HINCRBY', P .. 'counts', to, n)
 end
--- new work: tell the idle nodes (a claim that found nothing set 'idle'), once
+local function nqueued() return tonumber(redis.call('HGET', P .. 'counts', 'queued') or '0') end
+-- one command over many arguments (ZADD, ZREM), in chunks (unpack has a limit)
+local function each(cmd, key, args)
+  for i = 1, #args, 512 do
+    redis.call(cmd, key, unpack(args, i, math.min(i + 511, #args)))
+  end
+end
+-- new work: tell the idle nodes (a claim that found nothing, the second in a row, set 'idle'), once
 local function wake()
   if redis.call('GET', P .. 'idle') then
     redis.call('DEL', P .. 'idle')
     redis.call('PUBLISH', P .. 'events', 'work -')
   end
 end
-local function enqueue(id, name)
-  redis.call('HSET', jk(id), 'rseq', redis.call('INCR', P .. 'rseq'))
-  redis.call('RPUSH', P .. 'ready:' .. name, id)
+-- the tail of a name's ready list; a list made anew puts its name in 'names' (the unhandled sweep's)
+local function push(id, name)
+  if redis.call('RPUSH', P .. 'ready:' .. name, id) == 1 then redis.call('SADD', P .. 'names', name) end
   wake()
+end
+local function enqueue(id, name)
+  redis.call('HSET', jk(id), 'rseq', redis.call('INCR', P .. 'seq'))
+  push(id, name)
 end
 -- queued or running -> a final state, version+1; the key freed; a running job's node told at once
 local function finish(id, from, to, now, err)
@@ -127,7 +140,6 @@ local function finish(id, from, to, now, err)
   if err then redis.call('HSET', j, 'error', err) end
   redis.call('HINCRBY', j, 'version', 1)
   if from == 'queued' then
-    redis.call('DECR', P .. 'nqueued')
     redis.call('ZREM', P .. 'delayed', id)
   else
     redis.call('ZREM', P .. 'running', id)
@@ -168,13 +180,13 @@ local function requeue(id, now)  -- running -> queued (hand back, reclaim), vers
   redis.call('HDEL', j, 'worker')
   redis.call('HINCRBY', j, 'version', 1)
   redis.call('ZREM', P .. 'running', id)
-  redis.call('INCR', P .. 'nqueued')
   count('running', 'queued')
   enqueue(id, redis.call('HGET', j, 'name'))
 end
 """
 
 # ARGV: id name payload key timeout retry created_at run_after capacity  ->  {1, superseded id or ''} | {0} | {-1}
+# (attempts, version and lost are absent until first incremented: absent reads as 0)
 _SUBMIT: Final = """
 local id, name, payload, key = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local j = jk(id)
@@ -188,87 +200,109 @@ if key ~= '' then
   old = redis.call('GET', P .. 'live:' .. key)
   if old then ostate = redis.call('HGET', jk(old), 'state') end
 end
-if ostate ~= 'queued' and tonumber(redis.call('GET', P .. 'nqueued') or '0') >= tonumber(ARGV[9]) then
-  return {0}
-end
+if ostate ~= 'queued' and nqueued() >= tonumber(ARGV[9]) then return {0} end
 if old then finish(old, ostate, 'superseded', ARGV[7]) end
 local seq = redis.call('INCR', P .. 'seq')
-redis.call('HSET', j, 'name', name, 'payload', payload, 'state', 'queued', 'retry', ARGV[6],
-  'created_at', ARGV[7], 'run_after', ARGV[8], 'attempts', 0, 'version', 0, 'seq', seq, 'lost', 0)
-if ARGV[5] ~= '' then redis.call('HSET', j, 'timeout', ARGV[5]) end
+local due = tonumber(ARGV[8]) <= tonumber(ARGV[7])
+local h = {'HSET', j, 'name', name, 'payload', payload, 'state', 'queued', 'retry', ARGV[6],
+  'created_at', ARGV[7], 'run_after', ARGV[8]}
+if due then h[#h + 1] = 'rseq'; h[#h + 1] = seq end  -- its place in the queue: the submit's
+if ARGV[5] ~= '' then h[#h + 1] = 'timeout'; h[#h + 1] = ARGV[5] end
 if key ~= '' then
-  redis.call('HSET', j, 'key', key, 'kseq', redis.call('INCR', P .. 'kseq:' .. key))
+  h[#h + 1] = 'key'; h[#h + 1] = key
+  h[#h + 1] = 'kseq'; h[#h + 1] = redis.call('INCR', P .. 'kseq:' .. key)
   redis.call('SET', P .. 'live:' .. key, id)
 end
-if old then redis.call('HSET', j, 'supersedes', old) end
+if old then h[#h + 1] = 'supersedes'; h[#h + 1] = old end
+redis.call(unpack(h))
 redis.call('ZADD', P .. 'all', seq, id)
-redis.call('SADD', P .. 'names', name)
-redis.call('INCR', P .. 'nqueued')
 count(false, 'queued')
-if tonumber(ARGV[8]) > tonumber(ARGV[7]) then
+if due then
+  push(id, name)
+else
   redis.call('ZADD', P .. 'delayed', ARGV[8], id)
   wake()
-else
-  enqueue(id, name)
 end
 return {1, old or ''}
 """
 
-# ARGV: worker limit lease_ms now tms name...  (tms: the lease clock's now in ms, or '' for the server's)
+# ARGV: worker limit lease_ms now tms notice name...  (tms: the lease clock's now in ms, or '' for the
+# server's; notice 1: when it finds nothing, the next work is announced, see wake)
 #   ->  {earliest retry's run_after or '', then flat id name payload key timeout retry attempts version...}
 _CLAIM: Final = """
-local worker, limit, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'delayed', '-inf', ARGV[4], 'LIMIT', 0, 1000)) do
-  redis.call('ZREM', P .. 'delayed', id)
-  local f = redis.call('HMGET', jk(id), 'state', 'name')
-  if f[1] == 'queued' then enqueue(id, f[2]) end
+local worker, limit, now = ARGV[1], tonumber(ARGV[2]), ARGV[4]
+-- due retries to their lists (looked for only when the earliest is due: most claims find none)
+local due = redis.call('ZRANGE', P .. 'delayed', 0, 0, 'WITHSCORES')
+if due[2] and tonumber(due[2]) <= tonumber(now) then
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'delayed', '-inf', now, 'LIMIT', 0, 1000)) do
+    redis.call('ZREM', P .. 'delayed', id)
+    local f = redis.call('HMGET', jk(id), 'state', 'name')
+    if f[1] == 'queued' then enqueue(id, f[2]) end
+  end
+  due = redis.call('ZRANGE', P .. 'delayed', 0, 0, 'WITHSCORES')
 end
--- the head of a name's list: its oldest live queued job (stale ids dropped; a job behind its key's
--- sequence is superseded here)
-local function head(name)
-  local list = P .. 'ready:' .. name
-  while true do
-    local id = redis.call('LINDEX', list, 0)
-    if not id then return nil end
-    local f = redis.call('HMGET', jk(id), 'state', 'rseq', 'key', 'kseq')
-    if f[1] == 'queued' then
-      if f[3] and redis.call('GET', P .. 'kseq:' .. f[3]) ~= f[4] then
-        finish(id, 'queued', 'superseded', ARGV[4])
-      else
-        return id, tonumber(f[2])
-      end
-    end
-    redis.call('LPOP', list)
+-- Each name's ready list is read in windows of ids (LRANGE) and cut once at the end (LTRIM) by
+-- what this claim went through: l.used ids from its head (taken, or stale and dropped).
+local ls = {}
+local seen = {}
+for i = 7, #ARGV do
+  if not seen[ARGV[i]] then
+    seen[ARGV[i]] = true
+    ls[#ls + 1] = {name = ARGV[i], list = P .. 'ready:' .. ARGV[i], ids = {}, i = 1, used = 0}
   end
 end
-local out = {}
-local lease = now_ms(ARGV[5]) + tonumber(ARGV[3])
-local heads = {}
-for i = 6, #ARGV do heads[ARGV[i]] = true end
-while #out < limit * 8 do
-  local best, bname, brseq = nil, nil, nil
-  for name, _ in pairs(heads) do
-    local id, rseq = head(name)
-    if not id then heads[name] = nil
-    elseif not best or rseq < brseq then best, bname, brseq = id, name, rseq end
+-- the head of list l: its oldest live queued job and the fields a claim needs (stale ids dropped; a
+-- job behind its key's sequence is superseded here); read once, until taken
+local function head(l)
+  while not l.f do
+    if l.i > #l.ids then
+      if l.ended then return nil end
+      l.ids = redis.call('LRANGE', l.list, l.used, l.used + limit - 1)
+      l.i, l.ended = 1, #l.ids < limit
+      if #l.ids == 0 then return nil end
+    end
+    local id = l.ids[l.i]
+    local f = redis.call('HMGET', jk(id), 'state', 'rseq', 'key', 'kseq', 'payload', 'timeout', 'retry',
+      'version', 'attempts', 'progress', 'message')
+    if f[1] == 'queued' and f[3] and redis.call('GET', P .. 'kseq:' .. f[3]) ~= f[4] then
+      finish(id, 'queued', 'superseded', now)
+    elseif f[1] == 'queued' then
+      l.id, l.f, l.rseq = id, f, tonumber(f[2])
+    end
+    if not l.f then l.i, l.used = l.i + 1, l.used + 1 end
+  end
+  return l
+end
+local out = {due[2] or ''}
+local lease = nil  -- read at the first job taken (TIME): a claim that finds nothing needs none
+local running = {}
+while #running < 2 * limit do
+  local best = nil
+  for _, l in ipairs(ls) do
+    if head(l) and (not best or l.rseq < best.rseq) then best = l end
   end
   if not best then break end
-  redis.call('LPOP', P .. 'ready:' .. bname)
-  local j = jk(best)
-  redis.call('HSET', j, 'state', 'running', 'worker', worker, 'started_at', ARGV[4])
-  redis.call('HDEL', j, 'progress', 'message')
-  local v = redis.call('HINCRBY', j, 'version', 1)
-  local a = redis.call('HINCRBY', j, 'attempts', 1)
-  redis.call('ZADD', P .. 'running', lease, best)
-  redis.call('DECR', P .. 'nqueued')
-  count('queued', 'running')
-  local f = redis.call('HMGET', j, 'payload', 'key', 'timeout', 'retry')
-  table.insert(out, best); table.insert(out, bname); table.insert(out, f[1]); table.insert(out, f[2] or '')
-  table.insert(out, f[3] or ''); table.insert(out, f[4]); table.insert(out, a); table.insert(out, v)
+  local id, f = best.id, best.f
+  best.f, best.i, best.used = nil, best.i + 1, best.used + 1
+  local j = jk(id)
+  local v, a = tonumber(f[8] or '0') + 1, tonumber(f[9] or '0') + 1
+  lease = lease or now_ms(ARGV[5]) + tonumber(ARGV[3])
+  redis.call('HSET', j, 'state', 'running', 'worker', worker, 'started_at', now, 'version', v, 'attempts', a)
+  if f[10] or f[11] then redis.call('HDEL', j, 'progress', 'message') end
+  running[#running + 1] = lease; running[#running + 1] = id
+  local n = #out
+  out[n + 1], out[n + 2], out[n + 3], out[n + 4] = id, best.name, f[5], f[3] or ''
+  out[n + 5], out[n + 6], out[n + 7], out[n + 8] = f[6] or '', f[7], a, v
 end
-if #out == 0 then redis.call('SET', P .. 'idle', 1) end
-local due = redis.call('ZRANGE', P .. 'delayed', 0, 0, 'WITHSCORES')
-table.insert(out, 1, due[2] or '')
+for _, l in ipairs(ls) do
+  if l.used > 0 then redis.call('LTRIM', l.list, l.used, -1) end
+end
+if #running > 0 then
+  each('ZADD', P .. 'running', running)
+  count('queued', 'running', #running / 2)
+elseif ARGV[6] == '1' then
+  redis.call('SET', P .. 'idle', 1)
+end
 return out
 """
 
@@ -298,8 +332,10 @@ return out
 
 # ARGV: cutoff keep_finished (retention, see sweep), then groups of 8: id token state result error now
 # retry_at capacity  ->  {1 | 0 per group}  (several handlers' completions in one call: see
-# RedisStore._commit; each removes up to two jobs past the retention, so removal keeps pace)
+# RedisStore._commit; each removes up to two jobs past the retention, so removal keeps pace). The
+# job records change per group; the running and finished sets and the counts once for the call.
 _COMPLETE: Final = """
+local finished, ended, by = {}, {}, {}
 local function complete(b)
   local id = ARGV[b]
   local j = jk(id)
@@ -311,29 +347,36 @@ local function complete(b)
   end
   local err = ARGV[b + 4]
   if ARGV[b + 6] ~= '' then
-    if tonumber(redis.call('GET', P .. 'nqueued') or '0') < tonumber(ARGV[b + 7]) then
+    if nqueued() < tonumber(ARGV[b + 7]) then
       redis.call('HSET', j, 'state', 'queued', 'run_after', ARGV[b + 6], 'error', err)
       redis.call('HDEL', j, 'worker')
       redis.call('ZREM', P .. 'running', id)
       redis.call('ZADD', P .. 'delayed', ARGV[b + 6], id)
       wake()
-      redis.call('INCR', P .. 'nqueued')
       count('running', 'queued')
       return 1
     end
     err = err .. '; not retried: max capacity reached'
   end
-  if ARGV[b + 3] ~= '' then redis.call('HSET', j, 'result', ARGV[b + 3]) end
-  if err ~= '' then redis.call('HSET', j, 'error', err) end
-  redis.call('HSET', j, 'state', ARGV[b + 2], 'finished_at', ARGV[b + 5])
-  redis.call('ZADD', P .. 'finished', ARGV[b + 5], id)
-  redis.call('ZREM', P .. 'running', id)
-  count('running', ARGV[b + 2])
+  local state = ARGV[b + 2]
+  local h = {'HSET', j, 'state', state, 'finished_at', ARGV[b + 5]}
+  if ARGV[b + 3] ~= '' then h[#h + 1] = 'result'; h[#h + 1] = ARGV[b + 3] end
+  if err ~= '' then h[#h + 1] = 'error'; h[#h + 1] = err end
+  redis.call(unpack(h))
+  finished[#finished + 1] = ARGV[b + 5]; finished[#finished + 1] = id
+  ended[#ended + 1] = id
+  by[state] = (by[state] or 0) + 1
   if f[3] and redis.call('GET', P .. 'live:' .. f[3]) == id then redis.call('DEL', P .. 'live:' .. f[3]) end
   return 1
 end
 local out = {}
 for b = 3, #ARGV, 8 do out[#out + 1] = complete(b) end
+if #ended > 0 then
+  each('ZADD', P .. 'finished', finished)
+  each('ZREM', P .. 'running', ended)
+  redis.call('HINCRBY', P .. 'counts', 'running', -#ended)
+  for state, n in pairs(by) do redis.call('HINCRBY', P .. 'counts', state, n) end
+end
 sweep(ARGV[1], ARGV[2], 2 * #out)
 return out
 """
@@ -414,6 +457,18 @@ end
 sweep(ARGV[5], ARGV[6], 1000)
 return out
 """
+
+
+_RETRIES: dict[bytes, Retry] = {}  # decoded retry policies: a claim decodes each job's, and they are few
+
+
+def _retry(text: bytes) -> Retry:
+    r = _RETRIES.get(text)
+    if r is None:
+        if len(_RETRIES) >= 256:
+            _RETRIES.clear()
+        r = _RETRIES[text] = Retry.decode(text.decode())
+    return r
 
 
 def _redact(url: str) -> str:
@@ -543,6 +598,8 @@ class RedisStore:
         self._subscribed = threading.Event()
         self._dirty = threading.Event()  # set by the watcher: new work was announced
         self._last_empty: float | None = None  # when the last claim found nothing (clock if _clocked, else monotonic)
+        self._noticed = False  # the last claim found nothing and asked for a notice of new work
+        self._last_retry: tuple[Retry, str] | None = None  # see _encode
         self._registered_until = float("-inf")  # _clocked: the clock time to register this worker again
         self._next_due: float | None = None  # the earliest retry's run_after, as the last claim saw it
         self.idle_recheck = 1.0
@@ -706,25 +763,35 @@ class RedisStore:
                 out[i] = ValueError(f"jobs: a job with id {recs[i].id!r} already exists")
             else:
                 out[i] = old[0].decode() or None
-        self._dirty.set()  # this process's own claims must not wait for the notice
+        if not self._dirty.is_set():  # set: no claim started since (it clears it first), and it will see these jobs
+            self._dirty.set()  # this process's own claims must not wait for the notice
         return out
 
     def _submit_args(self, rec: JobInfo, capacity: int) -> list[Any]:
         """The submit script's arguments for ``rec``; ValueError for a payload this store refuses."""
         payload = rec.payload_json
-        size = len(payload.encode())
-        if size > self.max_payload:
-            raise ValueError(
-                f"jobs: the payload is {size} bytes, over this store's limit of {self.max_payload} bytes:"
-                " store the data elsewhere and pass a reference, or raise max_payload"
-            )
+        if len(payload) * 4 > self.max_payload:  # else it fits: UTF-8 takes at most 4 bytes a character
+            size = len(payload.encode())
+            if size > self.max_payload:
+                raise ValueError(
+                    f"jobs: the payload is {size} bytes, over this store's limit of {self.max_payload} bytes:"
+                    " store the data elsewhere and pass a reference, or raise max_payload"
+                )
         try:
             json.loads(payload)
         except ValueError as e:
             raise ValueError(f"jobs: the payload must be JSON text: {e}") from None
         timeout = "" if rec.timeout is None else repr(rec.timeout)
-        return [rec.id, rec.name, payload, rec.key or "", timeout, rec.retry.encode(), repr(rec.created_at),
-                repr(rec.run_after), capacity]  # fmt: skip
+        at = repr(rec.created_at)
+        after = at if rec.run_after == rec.created_at else repr(rec.run_after)
+        return [rec.id, rec.name, payload, rec.key or "", timeout, self._encode(rec.retry), at, after, capacity]
+
+    def _encode(self, retry: Retry) -> str:
+        """``retry.encode()``, kept for the last policy seen (a submitter passes the same one each time)."""
+        last = self._last_retry
+        if last is None or last[0] is not retry:
+            last = self._last_retry = (retry, retry.encode())
+        return last[1]
 
     def claim(
         self, worker: str, names: Collection[str], limit: int, lease_until: float, now: float
@@ -736,20 +803,25 @@ class RedisStore:
         if self._nothing_new(now):
             return []
         self._dirty.clear()  # a notice arriving from now on counts for the next claim
+        # A notice only from the second claim in a row that finds nothing: a busy node's empty claims
+        # (other nodes took the work) would each cost a PUBLISH to every node and a wake-up of each.
+        notice = self._clocked or self._last_empty is not None
+        args = [worker, limit, lease_ms, repr(now), self._tms(now), "1" if notice else "0", *sorted(names)]
         try:
-            due, *flat = self._call("claim", [worker, limit, lease_ms, repr(now), self._tms(now), *sorted(names)])
+            due, *flat = self._call("claim", args)
         except StoreUnavailableError:
             self._dirty.set()
             time.sleep(min(0.5, max(self.poll_interval, 0.05)))  # the dispatcher polls again: back off
             return []
         self._next_due = float(due) if due else None
         self._last_empty = None if flat else (now if self._clocked else time.monotonic())
+        self._noticed = notice and not flat
         out = []
         for i in range(0, len(flat), 8):
             job_id, name, payload, key, timeout, retry, attempts, version = flat[i : i + 8]
             c = ClaimedJob(
                 job_id.decode(), name.decode(), payload.decode(), key.decode() or None,
-                float(timeout) if timeout else None, Retry.decode(retry.decode()), int(attempts), int(version),
+                float(timeout) if timeout else None, _retry(retry), int(attempts), int(version),
             )  # fmt: skip
             out.append(c)
         with self._mu:
@@ -770,7 +842,9 @@ class RedisStore:
     def _nothing_new(self, now: float) -> bool:
         """True when the last claim found nothing and nothing can have changed since: no notice of new
         work (this store's own changes, or pub/sub), no retry due, and less than ``idle_recheck``
-        seconds passed (in case a notice was lost). Spares an idle node a round trip per poll.
+        seconds passed (in case a notice was lost) — ``poll_interval`` when the claim asked for no
+        notice (the first that found nothing). Spares an idle node a round trip per poll, and a busy
+        one a round trip per handler that returns meanwhile.
 
         A store given a clock hears no pub/sub (it has no watcher): it rechecks after
         ``idle_recheck`` seconds of its clock, so what it claims depends on that clock alone."""
@@ -780,7 +854,8 @@ class RedisStore:
             return False
         if self._clocked:
             return now - self._last_empty < self.idle_recheck
-        return self._subscribed.is_set() and time.monotonic() - self._last_empty < self.idle_recheck
+        wait = self.idle_recheck if self._noticed and self._subscribed.is_set() else self.poll_interval
+        return time.monotonic() - self._last_empty < wait
 
     def renew(self, worker: str, tokens: Mapping[str, int], lease_until: float | None) -> dict[str, State]:
         with self._mu:
@@ -822,9 +897,10 @@ class RedisStore:
             for job_id, _token, _outcome in done:
                 self._held.pop(job_id, None)
                 self._gone.pop(job_id, None)
+        at = repr(now)
         mine = [
             _Pending([
-                job_id, token, str(outcome.state), outcome.result_json or "", outcome.error or "", repr(now),
+                job_id, token, str(outcome.state), outcome.result_json or "", outcome.error or "", at,
                 "" if outcome.retry_at is None else repr(outcome.retry_at), outcome.capacity,
             ])
             for job_id, token, outcome in done
