@@ -47,7 +47,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Final, TypeVar, cast, final
 
-from .model import ClaimedJob, JobInfo, Outcome, QueueFullError, Retry, State
+from .model import NO_RETRY, ClaimedJob, JobInfo, Outcome, QueueFullError, Retry, State
 from .store import MAX_LOST
 
 __all__ = ["SqliteStore"]
@@ -121,6 +121,8 @@ _TAKE: Final = (  # the due jobs of the names in {}, oldest first, taken in one 
 
 _FENCE: Final = " WHERE id = ? AND version = ? AND state = 'running'"
 
+_POLICIES: Final = 64  # retry policies a store keeps decoded
+
 _UNBOUNDED: Final = 2**62  # a capacity no queue reaches
 
 Row = tuple[
@@ -187,6 +189,8 @@ class SqliteStore:
         self._queue_mu = threading.Lock()  # _queue
         self._queue: list[_Write] = []  # writes waiting for the next group commit
         self._busy = False  # the last claim took as many jobs as it asked for: more may be due
+        self._encoded: tuple[Retry, str] = (NO_RETRY, NO_RETRY.encode())  # the last policy submitted, encoded
+        self._decoded: dict[str, Retry] = {}  # the policies claimed, by their text (a Retry is immutable)
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=60.0)
         self._setup()
         self._rmu, self._rdb = self._mu, self._db  # the reading connection and its lock
@@ -312,7 +316,7 @@ class SqliteStore:
     # -- the store interface ----------------------------------------------------------------------
 
     def submit(self, rec: JobInfo, capacity: int) -> str | None:
-        args = (rec.id, rec.name, rec.payload_json, rec.key, rec.timeout, rec.retry.encode(), rec.created_at,
+        args = (rec.id, rec.name, rec.payload_json, rec.key, rec.timeout, self._encode(rec.retry), rec.created_at,
                 rec.run_after)  # fmt: skip
 
         def insert(db: sqlite3.Connection, capacity: int = capacity) -> None:
@@ -362,7 +366,25 @@ class SqliteStore:
         )
         self._busy = len(rows) == limit
         rows.sort(key=lambda r: (r[8], r[9]))  # oldest first: RETURNING comes in rowid order
-        return [ClaimedJob(r[0], r[1], r[2], r[3], r[4], Retry.decode(r[5]), r[6], r[7]) for r in rows]
+        return [ClaimedJob(r[0], r[1], r[2], r[3], r[4], self._decode(r[5]), r[6], r[7]) for r in rows]
+
+    def _encode(self, retry: Retry) -> str:
+        """``retry.encode()``, kept for the next submit: a program submits with a few policies, mostly one."""
+        last = self._encoded  # one read: another thread may replace it
+        if last[0] is retry:
+            return last[1]
+        text = retry.encode()
+        self._encoded = (retry, text)
+        return text
+
+    def _decode(self, text: str) -> Retry:
+        """``Retry.decode(text)``, one object per policy: a claim decodes each job's."""
+        retry = self._decoded.get(text)
+        if retry is None:
+            retry = Retry.decode(text)
+            if len(self._decoded) < _POLICIES:
+                self._decoded[text] = retry
+        return retry
 
     def renew(self, worker: str, tokens: Mapping[str, int], lease_until: float | None) -> dict[str, State]:
         if not tokens:
