@@ -27,10 +27,11 @@ time (it gathers the completions of the handlers that finish together into one `
 itself; submits, cancels and claims come one by one). Write operations queue up; the thread that
 gets the connection first commits every operation queued by then in one transaction, each under
 its own savepoint (one that raises is rolled back alone and raises in its caller's thread), and
-the others find their result ready (a leader/follower scheme: flat combining). One transaction
-for several writes is one hand-over of the write lock between processes instead of several; the
-more the writers wait for the lock, the more writes each transaction carries (about two with four
-worker processes in benchmarks/jobs.py).
+the others find their result ready (a leader/follower scheme: flat combining); a one-statement
+write that finds the connection free and nothing queued skips the queue and commits by itself.
+One transaction for several writes is one hand-over of the write lock between processes instead
+of several; the more the writers wait for the lock, the more writes each transaction carries
+(about two with four worker processes in benchmarks/jobs.py).
 
 Calls block (disk, the write lock of another process). Two connections per store, each used by one
 thread at a time (a lock): one writes; the other reads, so that a read (whether a claim finds work,
@@ -254,6 +255,11 @@ class SqliteStore:
     def _write_all(self, ws: list[_Write]) -> list[object]:
         """Run the writes ``ws`` (each atomic) in one transaction with those queued meanwhile; their
         results in order. The first write that raised raises here, after the others committed."""
+        if len(ws) == 1 and ws[0].alone and not self._queue and self._mu.acquire(blocking=False):
+            try:  # nothing to combine with: a one-statement write commits by itself, without the queue
+                return [ws[0].fn(self._db)]
+            finally:
+                self._mu.release()
         with self._queue_mu:
             self._queue.extend(ws)
         with self._mu:
