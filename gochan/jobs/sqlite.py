@@ -3,34 +3,39 @@
 Design. One table, one row per job; WAL mode so that readers never wait for the writer. Every
 store operation is atomic in one SQLite write transaction, which holds the database's write lock
 from its first statement: a lone statement where one statement decides (cancel, complete,
-progress, a submit without a key: ``INSERT ... SELECT ... WHERE <queued> < capacity``),
-``BEGIN IMMEDIATE`` where a read decides several writes (a submit that supersedes, the claim), so
+progress, the claim, a submit without a key: ``INSERT ... SELECT ... WHERE <queued> < capacity``),
+``BEGIN IMMEDIATE`` where a read decides several writes (a submit that supersedes, a retry), so
 that the bound holds across processes: no other process can insert between the count and the
 insert. The number of jobs per state is kept in ``job_counts`` by triggers on ``jobs``, in the
 same transaction as the change, so that the capacity check reads one row instead of counting the
 queue.
 
-A claim is optimistic, as the seed's ``/rpc/v1/accept``: candidates are read without a lock, then
-each is taken with ``UPDATE ... SET state='running', version=version+1, ... WHERE id=? AND
-version=?``; a row another process took meanwhile matches nothing and is skipped, and the claim
-reads again under the write lock it now holds, where nothing can be taken from under it (so a
-claim that lost the race to the queue's head still comes back with work). The version is the
-lease token: cancel, supersede, reclaim and hand-back all bump it, so a worker that lost its job
-can record nothing (completion is ``... WHERE id=? AND version=? AND state='running'``).
+A claim is one statement: ``UPDATE jobs SET state='running', version=version+1, ... WHERE rowid IN
+(SELECT rowid ... WHERE state='queued' AND run_after <= now ... ORDER BY run_after, rowid LIMIT ?)
+RETURNING ...`` picks and takes the oldest due jobs under the write lock, so two claims never take
+the same job, and a claim that comes second still comes back with the next ones. The seed's
+``/rpc/v1/accept`` is optimistic (read the candidates, then take each ``WHERE id=? AND
+version=?``), as this store's claim was: with SQLite's single writer the read and the takes can be
+one statement, which costs one statement per claim instead of a read plus one per job. An idle
+worker still polls without the write lock: a claim after one that found fewer jobs than it asked
+for first looks on the reading connection whether any is due. The version is the lease token:
+claim, cancel, supersede, reclaim and hand-back all bump it, so a worker that lost its job can
+record nothing (completion is ``... WHERE id=? AND version=? AND state='running'``).
 
 Group commit. The runtime makes a blocking store's calls with ``gochan.to_thread``, several at a
 time (it gathers the completions of the handlers that finish together into one ``complete_many``
 itself; submits, cancels and claims come one by one). Write operations queue up; the thread that
 gets the connection first commits every operation queued by then in one transaction, each under
 its own savepoint (one that raises is rolled back alone and raises in its caller's thread), and
-the others find their result ready (a leader/follower scheme: flat combining). One transaction
-for several writes is one hand-over of the write lock between processes instead of several; the
-more the writers wait for the lock, the more writes each transaction carries (about two with four
-worker processes in benchmarks/jobs.py).
+the others find their result ready (a leader/follower scheme: flat combining); a one-statement
+write that finds the connection free and nothing queued skips the queue and commits by itself.
+One transaction for several writes is one hand-over of the write lock between processes instead
+of several; the more the writers wait for the lock, the more writes each transaction carries
+(about two with four worker processes in benchmarks/jobs.py).
 
 Calls block (disk, the write lock of another process). Two connections per store, each used by one
-thread at a time (a lock): one writes; the other reads, so that a read (the claim's candidates, a
-renewal, ``get``) never waits behind a write waiting for another process's write lock. A database
+thread at a time (a lock): one writes; the other reads, so that a read (whether a claim finds work,
+a renewal, ``get``) never waits behind a write waiting for another process's write lock. A database
 in memory has one (each connection would open a database of its own).
 """
 
@@ -43,7 +48,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Final, TypeVar, cast, final
 
-from .model import ClaimedJob, JobInfo, Outcome, QueueFullError, Retry, State
+from .model import NO_RETRY, ClaimedJob, JobInfo, Outcome, QueueFullError, Retry, State
 from .store import MAX_LOST
 
 __all__ = ["SqliteStore"]
@@ -107,14 +112,17 @@ _INSERT: Final = (
     " SELECT ?, ?, ?, 'queued', ?, ?, ?, ?, ? WHERE " + _QUEUED + " < ?"
 )
 
-_TAKE: Final = (
+_TAKE: Final = (  # the due jobs of the names in {}, oldest first, taken in one statement
     "UPDATE jobs SET state = 'running', version = version + 1, worker = ?, lease_until = ?,"
     " attempts = attempts + 1, started_at = ?, progress = NULL, message = NULL"
-    " WHERE id = ? AND version = ? AND state = 'queued'"
-    " RETURNING id, name, payload, key, timeout, retry, attempts, version"
+    " WHERE rowid IN (SELECT rowid FROM jobs WHERE state = 'queued' AND run_after <= ? AND name IN ({})"
+    " ORDER BY run_after, rowid LIMIT ?)"
+    " RETURNING id, name, payload, key, timeout, retry, attempts, version, run_after, rowid"
 )
 
 _FENCE: Final = " WHERE id = ? AND version = ? AND state = 'running'"
+
+_POLICIES: Final = 64  # retry policies a store keeps decoded
 
 _UNBOUNDED: Final = 2**62  # a capacity no queue reaches
 
@@ -181,6 +189,9 @@ class SqliteStore:
         self._mu = threading.Lock()  # _db, the writing connection: one thread at a time
         self._queue_mu = threading.Lock()  # _queue
         self._queue: list[_Write] = []  # writes waiting for the next group commit
+        self._busy = False  # the last claim took as many jobs as it asked for: more may be due
+        self._encoded: tuple[Retry, str] = (NO_RETRY, NO_RETRY.encode())  # the last policy submitted, encoded
+        self._decoded: dict[str, Retry] = {}  # the policies claimed, by their text (a Retry is immutable)
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=60.0)
         self._setup()
         self._rmu, self._rdb = self._mu, self._db  # the reading connection and its lock
@@ -244,6 +255,11 @@ class SqliteStore:
     def _write_all(self, ws: list[_Write]) -> list[object]:
         """Run the writes ``ws`` (each atomic) in one transaction with those queued meanwhile; their
         results in order. The first write that raised raises here, after the others committed."""
+        if len(ws) == 1 and ws[0].alone and not self._queue and self._mu.acquire(blocking=False):
+            try:  # nothing to combine with: a one-statement write commits by itself, without the queue
+                return [ws[0].fn(self._db)]
+            finally:
+                self._mu.release()
         self._run_writes(ws)
         for w in ws:
             if w.error is not None:
@@ -314,6 +330,8 @@ class SqliteStore:
         return cast("str | None", self._write_all([self._submission(rec, capacity)])[0])
 
     def submit_many(self, recs: Sequence[JobInfo], capacity: int) -> list[str | Exception | None]:
+        if not recs:
+            return []
         ws = [self._submission(rec, capacity) for rec in recs]
         self._run_writes(ws)
         out: list[str | Exception | None] = []
@@ -328,7 +346,7 @@ class SqliteStore:
 
     def _submission(self, rec: JobInfo, capacity: int) -> _Write:
         """The write that submits ``rec``: one statement without a key, a savepoint with one."""
-        args = (rec.id, rec.name, rec.payload_json, rec.key, rec.timeout, rec.retry.encode(), rec.created_at,
+        args = (rec.id, rec.name, rec.payload_json, rec.key, rec.timeout, self._encode(rec.retry), rec.created_at,
                 rec.run_after)  # fmt: skip
 
         def insert(db: sqlite3.Connection, capacity: int = capacity) -> None:
@@ -365,30 +383,37 @@ class SqliteStore:
     ) -> list[ClaimedJob]:
         names = list(names)
         marks = ",".join("?" * len(names))
-        due = (
-            f"SELECT id, version FROM jobs WHERE state = 'queued' AND run_after <= ? AND name IN ({marks})"
-            " ORDER BY run_after, rowid LIMIT ?"
+        if not self._busy:  # the last claim found fewer jobs than it asked for: look before taking the write lock
+            with self._read() as db:
+                due = f"SELECT 1 FROM jobs WHERE state = 'queued' AND run_after <= ? AND name IN ({marks}) LIMIT 1"
+                if db.execute(due, (now, *names)).fetchone() is None:
+                    return []
+        take = _TAKE.format(marks)
+        args = (worker, lease_until, now, now, *names, limit)
+        rows: list[tuple[str, str, str, str | None, float | None, str, int, int, float, int]] = self._write(
+            lambda db: db.execute(take, args).fetchall(), alone=True
         )
-        with self._read() as db:
-            candidates: list[tuple[str, int]] = db.execute(due, (now, *names, limit)).fetchall()
-        if not candidates:
-            return []
+        self._busy = len(rows) == limit
+        rows.sort(key=lambda r: (r[8], r[9]))  # oldest first: RETURNING comes in rowid order
+        return [ClaimedJob(r[0], r[1], r[2], r[3], r[4], self._decode(r[5]), r[6], r[7]) for r in rows]
 
-        def take(db: sqlite3.Connection) -> list[ClaimedJob]:
-            out: list[ClaimedJob] = []
+    def _encode(self, retry: Retry) -> str:
+        """``retry.encode()``, kept for the next submit: a program submits with a few policies, mostly one."""
+        last = self._encoded  # one read: another thread may replace it
+        if last[0] is retry:
+            return last[1]
+        text = retry.encode()
+        self._encoded = (retry, text)
+        return text
 
-            def each(pairs: list[tuple[str, int]]) -> None:
-                for job_id, version in pairs:
-                    row = db.execute(_TAKE, (worker, lease_until, now, job_id, version)).fetchone()
-                    if row is not None:
-                        out.append(ClaimedJob(row[0], row[1], row[2], row[3], row[4], Retry.decode(row[5]), *row[6:]))
-
-            each(candidates)
-            if len(out) < len(candidates):  # others took some: read again, under the write lock this time
-                each(db.execute(due, (now, *names, limit - len(out))).fetchall())
-            return out
-
-        return self._write(take)
+    def _decode(self, text: str) -> Retry:
+        """``Retry.decode(text)``, one object per policy: a claim decodes each job's."""
+        retry = self._decoded.get(text)
+        if retry is None:
+            retry = Retry.decode(text)
+            if len(self._decoded) < _POLICIES:
+                self._decoded[text] = retry
+        return retry
 
     def renew(self, worker: str, tokens: Mapping[str, int], lease_until: float | None) -> dict[str, State]:
         if not tokens:
@@ -410,6 +435,8 @@ class SqliteStore:
         return bool(self._write_all([self._completion(job_id, token, outcome, now)])[0])
 
     def complete_many(self, done: Sequence[tuple[str, int, Outcome]], now: float) -> list[bool]:
+        if not done:
+            return []
         return [bool(r) for r in self._write_all([self._completion(i, t, o, now) for i, t, o in done])]
 
     def _completion(self, job_id: str, token: int, outcome: Outcome, now: float) -> _Write:
