@@ -893,6 +893,8 @@ class RedisStore:
         return self.complete_many([(job_id, token, outcome)], now)[0]
 
     def complete_many(self, done: Sequence[tuple[str, int, Outcome]], now: float) -> list[bool]:
+        if not done:
+            return []
         with self._mu:
             for job_id, _token, _outcome in done:
                 self._held.pop(job_id, None)

@@ -53,6 +53,7 @@ def test_complete_many_is_each_complete_fenced_on_its_own(make_store: Callable[[
         a, b = store.get("a"), store.get("b")
         assert a is not None and (a.state, a.result) == (State.SUCCEEDED, 1)
         assert b is not None and b.state is State.RUNNING  # a wrong token records nothing
+        assert store.complete_many([], 3.0) == [] and store.submit_many([], 10) == []
         store.close()
 
     run(main)
