@@ -180,6 +180,9 @@ class _Tap:
     def reclaim(self, now: float) -> list[str]:
         return self.inner.reclaim(now)
 
+    def on_notice(self, wake: Callable[[], None] | None) -> bool:
+        return self.inner.on_notice(wake)
+
     def get(self, job_id: str) -> JobInfo | None:
         return self.inner.get(job_id)
 

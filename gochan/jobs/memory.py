@@ -307,6 +307,9 @@ class MemoryStore:
 
     # -- reads --------------------------------------------------------------------------------------
 
+    def on_notice(self, wake: Callable[[], None] | None) -> bool:
+        return False  # its only writer is this process's runtime, which wakes itself
+
     def get(self, job_id: str) -> JobInfo | None:
         r = self._jobs.get(job_id)
         return None if r is None else r.info()

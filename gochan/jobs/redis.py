@@ -14,8 +14,9 @@ thread of this store (the *watcher*, with connections of its own) renews the lea
 this store claimed every ``min(lease/3, 1 s)``, whatever the handlers do on the scheduler's thread,
 and learns of cancels two ways: at once from a pub/sub message, and durably from the job's record,
 checked on every heartbeat (a node that missed the message while reconnecting still learns within
-one heartbeat). What it learns waits in ``_gone`` until the runtime's next ``renew`` call (every
-``poll_interval``) collects it: the watcher never touches the scheduler.
+one heartbeat). What it learns waits in ``_gone`` until the runtime's next ``renew`` call collects
+it; the watcher wakes the runtime for it (``on_notice``: the runtime's ``ThreadBridge``), and never
+touches the scheduler itself.
 
 A store given a ``clock`` (a test on virtual time) keeps every time on that clock instead, so that
 what it does depends on the clock alone, never on real time or a thread's timing: the scripts take
@@ -604,6 +605,7 @@ class RedisStore:
         self._next_due: float | None = None  # the earliest retry's run_after, as the last claim saw it
         self.idle_recheck = 1.0
         self._closed = threading.Event()
+        self._notice: Callable[[], None] | None = None  # on_notice's wake-up: called by the watcher
         self._check_server()
 
     def __repr__(self) -> str:
@@ -1099,6 +1101,7 @@ class RedisStore:
                         state, _, job_id = msg["data"].decode().partition(" ")
                         if state == "work":
                             store._dirty.set()
+                            store._tell()
                         else:
                             store._note_gone({job_id: State(state)})
                     if time.monotonic() >= next_beat:
@@ -1129,7 +1132,21 @@ class RedisStore:
             self._note_gone(self._renew(triples, client))
 
     def _note_gone(self, gone: Mapping[str, State]) -> None:
+        noted = False
         with self._mu:
             for job_id, state in gone.items():
                 if job_id in self._held:
                     self._gone[job_id] = state
+                    noted = True
+        if noted:
+            self._tell()
+
+    def _tell(self) -> None:
+        """Wake the runtime (on_notice), on the watcher's thread."""
+        wake = self._notice
+        if wake is not None:
+            wake()
+
+    def on_notice(self, wake: Callable[[], None] | None) -> bool:
+        self._notice = wake
+        return not self._clocked  # the watcher hears new work and cancels; a clocked store has none

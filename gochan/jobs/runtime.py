@@ -8,7 +8,8 @@ of handlers that finish together are committed in one call, which also claims th
 (``context.WithCancelCause``, plus ``WithTimeout`` when the job has a timeout). Cancel, supersede,
 timeout and shutdown all cancel that context with a cause; nothing polls a flag. A durable store
 adds one maintenance goroutine that renews this worker's leases, learns of cancels made by other
-processes (the seed's ``Watch``), and reclaims expired leases.
+processes (the seed's ``Watch``), and reclaims expired leases; a store that hears of changes (Redis,
+``on_notice``) wakes both goroutines through a ``ThreadBridge`` instead of waiting for their polls.
 
 Design. Every state change is one atomic store operation (gochan/jobs/store.py); the runtime only
 reacts to what each operation reports (the superseded id, the jobs no longer held, a refused
@@ -34,10 +35,25 @@ import socket
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from math import inf
 from typing import Final, TypeVar, TypeVarTuple, final
 
-from gochan import Case, Chan, RecvChan, go, gosched, new_ticker, new_timer, recv, select, to_thread
+from gochan import (
+    Case,
+    Chan,
+    RecvChan,
+    ThreadBridge,
+    go,
+    gosched,
+    new_ticker,
+    new_timer,
+    recv,
+    select,
+    thread_bridge,
+    to_thread,
+)
 from gochan import context as gcontext
+from gochan import now as gnow
 from gochan.context import CancelCauseFunc, CancelFunc, Context
 
 from .group import GroupCommit
@@ -200,6 +216,8 @@ class _Refill:
 _Done = tuple[str, int, Outcome]  # a completion: (job id, lease token, outcome)
 _Oks = list[bool]  # complete_many's results (Jobs.list hides the builtin inside the class)
 
+_NOTIFIED_POLL: Final = 0.05  # seconds between polls of a store that wakes the runtime itself (on_notice)
+
 _SLICE: Final = 32  # jobs a worker runs in a row before it lets the other goroutines run
 
 _SUCCEEDED_NULL: Final = Outcome(State.SUCCEEDED, result_json="null")  # the common result, built once
@@ -248,6 +266,10 @@ class Jobs:
         self._wake: Chan[None] | None = None  # created by start(): channels belong to a scheduler
         self._stop: Chan[None] | None = None
         self._loops: list[Chan[None]] = []  # closed as each runtime goroutine exits
+        self._nudge: Chan[None] | None = None  # wakes the maintenance loop: the store heard of a change
+        self._heard: Chan[None] | None = None  # wakes the dispatcher: the store heard of new work
+        self._bridge: ThreadBridge | None = None  # the store's wake-ups come in through it (on_notice)
+        self._poll = 0.0  # seconds between polls of a durable store (start)
         self._poked = False  # a wake-up is pending in _wake: the dispatcher has not taken it yet
         self._submitted = self._started_runs = self._finished = self._retried = 0  # the totals
         self._closing = False
@@ -521,9 +543,34 @@ class Jobs:
         self._started = True
         self._wake = Chan(1)
         self._stop = Chan()
+        self._nudge = Chan(1)
+        self._heard = Chan(1)
+        store = self._store
+        if store.durable:
+            self._poll = store.poll_interval
+            bridge = self._bridge = thread_bridge()
+
+            def wake() -> None:  # on the store's thread
+                try:
+                    bridge.call_soon(self._noticed)
+                except RuntimeError:  # the bridge is closed: this runtime stopped, nothing to wake
+                    pass
+
+            if store.on_notice(wake):  # woken when something changes: the polls only cover lost notices
+                self._poll = max(self._poll, _NOTIFIED_POLL)
+            else:
+                bridge.close()
+                self._bridge = None
         self._loop(self._dispatch)  # _loops[0]: shutdown waits for it to leave before the grace
-        if self._store.durable:
+        if store.durable:
             self._loop(self._maintain)
+
+    def _noticed(self) -> None:
+        """The store heard of new work or of a change to a job held here: look now, not at the next poll
+        (the dispatcher paces its claims: see _dispatch)."""
+        if self._heard is not None and self._nudge is not None:
+            self._heard.try_send(None)
+            self._nudge.try_send(None)
 
     def _loop(self, fn: Callable[[], None]) -> None:
         done: Chan[None] = Chan()
@@ -553,15 +600,19 @@ class Jobs:
         """Claim jobs while there are free slots; start one goroutine per job.
 
         Go: a ``for``/``select`` on the wake-up channel, the stop channel and, for a durable store
-        (whose other writers cannot wake us), a ticker of its poll interval.
+        (whose other writers cannot wake us), a ticker of its poll interval; for a store that tells
+        of new work (on_notice), also its notices, heeded at most once per ``poll_interval``: every
+        node hears every notice, and a claim per notice per node would cost more than it finds.
         """
-        assert self._wake is not None and self._stop is not None
+        assert self._wake is not None and self._stop is not None and self._heard is not None
         store = self._store
-        poll = new_ticker(store.poll_interval) if store.durable else None
+        poll = new_ticker(self._poll) if store.durable else None
+        last = -inf  # when the last claim began (gochan.now)
         try:
             while not self._stop_claiming:
                 free = self._workers - len(self._running)
                 if free > 0 and self._names:
+                    last = gnow()
                     now = store.clock()
                     claimed = self._do(store.claim, self.worker_id, self._names, free, now + self.lease, now)
                     for c in claimed:
@@ -570,13 +621,18 @@ class Jobs:
                         self._started_runs += len(claimed)
                         self._changed(_ROOM)
                         continue
-                cases: list[Case[object]] = [recv(self._wake), recv(self._stop)]
+                cases: list[Case[object]] = [recv(self._wake), recv(self._stop), recv(self._heard)]
                 if poll is not None:
                     cases.append(recv(poll.c))
-                elif self._next_due is not None:
+                if self._next_due is not None:  # a retry this runtime queued falls due
                     cases.append(recv(new_timer(max(0.0, self._next_due - store.clock())).c))
                     self._next_due = None
-                select(*cases)
+                if select(*cases)[0] == 2:  # a notice: not sooner than poll_interval after the last claim
+                    pause = last + store.poll_interval - gnow()
+                    if pause > 0:  # a poke (this process's own news, shutdown) ends the pause
+                        timer = new_timer(pause)
+                        select(recv(self._wake), recv(self._stop), recv(timer.c))
+                        timer.stop()
                 self._poked = False  # from here on a submit pokes again
         finally:
             if poll is not None:
@@ -715,10 +771,10 @@ class Jobs:
     def _maintain(self) -> None:
         """Durable stores: renew leases, learn of cancels made elsewhere, reclaim expired leases,
         every poll interval (a ticker) until stop is closed."""
-        assert self._stop is not None
+        assert self._stop is not None and self._nudge is not None
         store = self._store
         next_renew = next_reclaim = 0.0
-        poll = new_ticker(store.poll_interval)
+        poll = new_ticker(self._poll)
         try:
             while True:
                 now = store.clock()
@@ -737,7 +793,7 @@ class Jobs:
                     next_reclaim = now + self.lease / 3
                     if self._do(store.reclaim, now):
                         self._poke()
-                if select(recv(self._stop), recv(poll.c))[0] == 0:
+                if select(recv(self._stop), recv(poll.c), recv(self._nudge))[0] == 0:
                     return
         finally:
             poll.stop()
@@ -790,4 +846,7 @@ class Jobs:
         back = self._do(store.hand_back, self.worker_id, tokens, store.clock())
         for job_id in back:
             self._changed(job_id)
+        if self._bridge is not None:
+            store.on_notice(None)
+            self._bridge.close()
         return ShutdownReport(self._finished - started, back, ignored)

@@ -504,6 +504,9 @@ class SqliteStore:
 
     # -- reads --------------------------------------------------------------------------------------
 
+    def on_notice(self, wake: Callable[[], None] | None) -> bool:
+        return False  # other processes write the file unheard: the runtime polls
+
     def get(self, job_id: str) -> JobInfo | None:
         with self._read() as db:
             r = db.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()

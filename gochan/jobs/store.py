@@ -93,6 +93,14 @@ class Store(Protocol):
         """Running jobs whose lease expired → queued (failed after MAX_LOST losses). Returns their ids."""
         ...
 
+    def on_notice(self, wake: Callable[[], None] | None) -> bool:
+        """Call ``wake()`` (from any thread, without blocking it) whenever this store hears that new
+        work may be due or that a job this worker holds was cancelled or superseded elsewhere; None
+        stops it. Returns whether the store hears such things at all (Redis: pub/sub): if it does,
+        the runtime polls it less often, since it is woken instead; a store that hears nothing
+        (memory, SQLite) returns False and never calls ``wake``."""
+        ...
+
     def get(self, job_id: str) -> JobInfo | None:
         """The job, or None."""
         ...
