@@ -31,13 +31,14 @@ R = TypeVar("R")
 
 @final
 class _Batch(Generic[T, R]):
-    """Items that one ``to_thread`` call handles together; ``ready`` is closed once it returned."""
+    """Items that one ``to_thread`` call handles together; ``ready`` is closed once it returned
+    (made only when someone waits: a lone caller's batch needs no channel)."""
 
     __slots__ = ("committed", "error", "items", "ready", "results")
 
     def __init__(self) -> None:
         self.items: list[T] = []
-        self.ready: Chan[None] = Chan()
+        self.ready: Chan[None] | None = None  # made by the first caller that waits for it
         self.committed = False
         self.results: list[R] = []
         self.error: Exception | None = None
@@ -80,6 +81,8 @@ class GroupCommit(Generic[T, A, R]):
         while not batch.committed:
             flight = self._in_flight
             if flight is not None:
+                if flight.ready is None:
+                    flight.ready = Chan()
                 flight.ready.recv()
                 continue
             self._gathering, self._in_flight = None, batch  # lead: this batch is the gathering one
@@ -91,7 +94,8 @@ class GroupCommit(Generic[T, A, R]):
             finally:
                 batch.committed = True
                 self._in_flight = None
-                batch.ready.close()  # its callers run once this goroutine switches: after then()
+                if batch.ready is not None:
+                    batch.ready.close()  # its callers run once this goroutine switches: after then()
             if self._then is not None and batch.error is None:
                 self._then(arg)
         if batch.error is not None:
