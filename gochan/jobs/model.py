@@ -23,6 +23,7 @@ Exceptions::
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import random
@@ -174,12 +175,24 @@ class Retry:
         return max(0.0, base * (1.0 + self.jitter * (2.0 * rng.random() - 1.0)))
 
     def encode(self) -> str:
-        return f"{self.attempts},{self.backoff!r},{self.factor!r},{self.max_backoff!r},{self.jitter!r}"
+        """The policy as the text a store keeps (remembered: a program uses few policies, mostly one)."""
+        return _encode_retry(self)
 
     @staticmethod
     def decode(text: str) -> Retry:
-        a, b, f, m, j = text.split(",")
-        return Retry(int(a), float(b), float(f), float(m), float(j))
+        """The policy :meth:`encode` wrote (one object per text: a store decodes one per claimed job)."""
+        return _decode_retry(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _encode_retry(r: Retry) -> str:
+    return f"{r.attempts},{r.backoff!r},{r.factor!r},{r.max_backoff!r},{r.jitter!r}"
+
+
+@functools.lru_cache(maxsize=256)
+def _decode_retry(text: str) -> Retry:
+    a, b, f, m, j = text.split(",")
+    return Retry(int(a), float(b), float(f), float(m), float(j))
 
 
 NO_RETRY: Final = Retry()

@@ -460,18 +460,6 @@ return out
 """
 
 
-_RETRIES: dict[bytes, Retry] = {}  # decoded retry policies: a claim decodes each job's, and they are few
-
-
-def _retry(text: bytes) -> Retry:
-    r = _RETRIES.get(text)
-    if r is None:
-        if len(_RETRIES) >= 256:
-            _RETRIES.clear()
-        r = _RETRIES[text] = Retry.decode(text.decode())
-    return r
-
-
 def _redact(url: str) -> str:
     """The URL without its password (for messages and repr)."""
     return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)
@@ -600,7 +588,6 @@ class RedisStore:
         self._dirty = threading.Event()  # set by the watcher: new work was announced
         self._last_empty: float | None = None  # when the last claim found nothing (clock if _clocked, else monotonic)
         self._noticed = False  # the last claim found nothing and asked for a notice of new work
-        self._last_retry: tuple[Retry, str] | None = None  # see _encode
         self._registered_until = float("-inf")  # _clocked: the clock time to register this worker again
         self._next_due: float | None = None  # the earliest retry's run_after, as the last claim saw it
         self.idle_recheck = 1.0
@@ -786,14 +773,7 @@ class RedisStore:
         timeout = "" if rec.timeout is None else repr(rec.timeout)
         at = repr(rec.created_at)
         after = at if rec.run_after == rec.created_at else repr(rec.run_after)
-        return [rec.id, rec.name, payload, rec.key or "", timeout, self._encode(rec.retry), at, after, capacity]
-
-    def _encode(self, retry: Retry) -> str:
-        """``retry.encode()``, kept for the last policy seen (a submitter passes the same one each time)."""
-        last = self._last_retry
-        if last is None or last[0] is not retry:
-            last = self._last_retry = (retry, retry.encode())
-        return last[1]
+        return [rec.id, rec.name, payload, rec.key or "", timeout, rec.retry.encode(), at, after, capacity]
 
     def claim(
         self, worker: str, names: Collection[str], limit: int, lease_until: float, now: float
@@ -823,7 +803,7 @@ class RedisStore:
             job_id, name, payload, key, timeout, retry, attempts, version = flat[i : i + 8]
             c = ClaimedJob(
                 job_id.decode(), name.decode(), payload.decode(), key.decode() or None,
-                float(timeout) if timeout else None, _retry(retry), int(attempts), int(version),
+                float(timeout) if timeout else None, Retry.decode(retry.decode()), int(attempts), int(version),
             )  # fmt: skip
             out.append(c)
         with self._mu:

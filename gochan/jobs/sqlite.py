@@ -24,14 +24,15 @@ record nothing (completion is ``... WHERE id=? AND version=? AND state='running'
 
 Group commit. The runtime makes a blocking store's calls with ``gochan.to_thread``, several at a
 time (it gathers the completions of the handlers that finish together into one ``complete_many``
-itself; submits, cancels and claims come one by one). Write operations queue up; the thread that
-gets the connection first commits every operation queued by then in one transaction, each under
-its own savepoint (one that raises is rolled back alone and raises in its caller's thread), and
-the others find their result ready (a leader/follower scheme: flat combining); a one-statement
-write that finds the connection free and nothing queued skips the queue and commits by itself.
-One transaction for several writes is one hand-over of the write lock between processes instead
-of several; the more the writers wait for the lock, the more writes each transaction carries
-(about two with four worker processes in benchmarks/jobs.py).
+and concurrent submits into one ``submit_many`` itself; cancels and claims come one by one).
+Write operations queue up; the thread that gets the connection first commits every operation
+queued by then in one transaction, each under its own savepoint (one that raises is rolled back
+alone and raises in its caller's thread), and the others find their result ready (a
+leader/follower scheme: flat combining); a one-statement write that finds the connection free and
+nothing queued skips the queue and commits by itself. One transaction for several writes is one
+hand-over of the write lock between processes instead of several; the more the writers wait for
+the lock, the more writes each transaction carries (about two with four worker processes in
+benchmarks/jobs.py).
 
 Calls block (disk, the write lock of another process). Two connections per store, each used by one
 thread at a time (a lock): one writes; the other reads, so that a read (whether a claim finds work,
@@ -48,7 +49,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Final, TypeVar, cast, final
 
-from .model import NO_RETRY, ClaimedJob, JobInfo, Outcome, QueueFullError, Retry, State
+from .model import ClaimedJob, JobInfo, Outcome, QueueFullError, Retry, State
 from .store import MAX_LOST
 
 __all__ = ["SqliteStore"]
@@ -122,8 +123,6 @@ _TAKE: Final = (  # the due jobs of the names in {}, oldest first, taken in one 
 
 _FENCE: Final = " WHERE id = ? AND version = ? AND state = 'running'"
 
-_POLICIES: Final = 64  # retry policies a store keeps decoded
-
 _UNBOUNDED: Final = 2**62  # a capacity no queue reaches
 
 Row = tuple[
@@ -190,8 +189,6 @@ class SqliteStore:
         self._queue_mu = threading.Lock()  # _queue
         self._queue: list[_Write] = []  # writes waiting for the next group commit
         self._busy = False  # the last claim took as many jobs as it asked for: more may be due
-        self._encoded: tuple[Retry, str] = (NO_RETRY, NO_RETRY.encode())  # the last policy submitted, encoded
-        self._decoded: dict[str, Retry] = {}  # the policies claimed, by their text (a Retry is immutable)
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=60.0)
         self._setup()
         self._rmu, self._rdb = self._mu, self._db  # the reading connection and its lock
@@ -346,7 +343,7 @@ class SqliteStore:
 
     def _submission(self, rec: JobInfo, capacity: int) -> _Write:
         """The write that submits ``rec``: one statement without a key, a savepoint with one."""
-        args = (rec.id, rec.name, rec.payload_json, rec.key, rec.timeout, self._encode(rec.retry), rec.created_at,
+        args = (rec.id, rec.name, rec.payload_json, rec.key, rec.timeout, rec.retry.encode(), rec.created_at,
                 rec.run_after)  # fmt: skip
 
         def insert(db: sqlite3.Connection, capacity: int = capacity) -> None:
@@ -395,25 +392,7 @@ class SqliteStore:
         )
         self._busy = len(rows) == limit
         rows.sort(key=lambda r: (r[8], r[9]))  # oldest first: RETURNING comes in rowid order
-        return [ClaimedJob(r[0], r[1], r[2], r[3], r[4], self._decode(r[5]), r[6], r[7]) for r in rows]
-
-    def _encode(self, retry: Retry) -> str:
-        """``retry.encode()``, kept for the next submit: a program submits with a few policies, mostly one."""
-        last = self._encoded  # one read: another thread may replace it
-        if last[0] is retry:
-            return last[1]
-        text = retry.encode()
-        self._encoded = (retry, text)
-        return text
-
-    def _decode(self, text: str) -> Retry:
-        """``Retry.decode(text)``, one object per policy: a claim decodes each job's."""
-        retry = self._decoded.get(text)
-        if retry is None:
-            retry = Retry.decode(text)
-            if len(self._decoded) < _POLICIES:
-                self._decoded[text] = retry
-        return retry
+        return [ClaimedJob(r[0], r[1], r[2], r[3], r[4], Retry.decode(r[5]), r[6], r[7]) for r in rows]
 
     def renew(self, worker: str, tokens: Mapping[str, int], lease_until: float | None) -> dict[str, State]:
         if not tokens:
