@@ -274,7 +274,7 @@ class Jobs:
         self._submitted = self._started_runs = self._finished = self._retried = 0  # the totals
         self._closing = False
         self._stop_claiming = False
-        self._next_due: float | None = None  # earliest retry this runtime queued (memory store)
+        self._next_due: float | None = None  # earliest retry this runtime queued, not yet waited for
         self.last_report: ShutdownReport | None = None
 
     def __repr__(self) -> str:
@@ -624,10 +624,15 @@ class Jobs:
                 cases: list[Case[object]] = [recv(self._wake), recv(self._stop), recv(self._heard)]
                 if poll is not None:
                     cases.append(recv(poll.c))
+                due = None
                 if self._next_due is not None:  # a retry this runtime queued falls due
-                    cases.append(recv(new_timer(max(0.0, self._next_due - store.clock())).c))
+                    due = new_timer(max(0.0, self._next_due - store.clock()))
+                    cases.append(recv(due.c))
                     self._next_due = None
-                if select(*cases)[0] == 2:  # a notice: not sooner than poll_interval after the last claim
+                woken = select(*cases)[0]
+                if due is not None:
+                    due.stop()
+                if woken == 2:  # a notice: not sooner than poll_interval after the last claim
                     pause = last + store.poll_interval - gnow()
                     if pause > 0:  # a poke (this process's own news, shutdown) ends the pause
                         timer = new_timer(pause)
