@@ -18,9 +18,10 @@ from typing import TypeVar
 import pytest
 
 from gochan import Chan, go, net, run, to_thread
-from gochan.context import Context
-from gochan.jobs import Job, Jobs
+from gochan.jobs import Jobs
 from gochan.jobs.http import MAX_BODY, Server
+
+from .apps import echo_and_hang
 
 T = TypeVar("T")
 SECRET = "s3cret"
@@ -29,20 +30,7 @@ TIMEOUT = 30.0
 
 
 def make_jobs(capacity: int, workers: int) -> Jobs:
-    jobs = Jobs(capacity=capacity, workers=workers, hard_grace=0.5)
-
-    @jobs.handler("echo")
-    def echo(ctx: Context, job: Job) -> object:
-        return job.payload
-
-    @jobs.handler("hang")
-    def hang(ctx: Context, job: Job) -> object:
-        done = ctx.done()
-        assert done is not None
-        done.recv()
-        return None
-
-    return jobs
+    return echo_and_hang(Jobs(capacity=capacity, workers=workers, hard_grace=0.5))
 
 
 def serving(

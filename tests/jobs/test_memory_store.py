@@ -5,27 +5,15 @@ from __future__ import annotations
 import pytest
 
 from gochan import now
-from gochan.context import Context
-from gochan.jobs import Job, Jobs, MemoryStore, State
+from gochan.jobs import Jobs, MemoryStore, State
 from gochan.testing import run
+
+from .apps import echo_and_hang
 
 
 def echo_jobs(store: MemoryStore, workers: int = 1) -> Jobs:
     """One worker by default: jobs then end in the order they were submitted."""
-    jobs = Jobs(store, capacity=100_000, workers=workers)
-
-    @jobs.handler("echo")
-    def echo(ctx: Context, job: Job) -> object:
-        return job.payload
-
-    @jobs.handler("hang")
-    def hang(ctx: Context, job: Job) -> object:
-        done = ctx.done()
-        assert done is not None
-        done.recv()
-        return None
-
-    return jobs
+    return echo_and_hang(Jobs(store, capacity=100_000, workers=workers))
 
 
 def test_the_oldest_finished_jobs_are_forgotten_and_still_counted() -> None:
