@@ -673,9 +673,6 @@ class RedisStore:
         except _DOWN as e:
             raise self._unavailable(e) from None
 
-    def _evalsha(self, conn: Any, s: Any, args: list[Any]) -> Any:
-        return self._evalsha_many(conn, s, [args])[0]
-
     def _evalsha_many(self, conn: Any, s: Any, calls: list[list[Any]]) -> list[Any]:
         """Run the script once per argument list, pipelined: one round trip for all of them."""
         cmds = [conn.pack_command("EVALSHA", s.sha, 1, self.prefix, *args) for args in calls]
